@@ -229,7 +229,10 @@ def merge_gates(gates: Iterable[Gate]) -> tuple[Gate, ...]:
     merged = []
     for rule, group in by_rule.items():
         outcome = max((g.outcome for g in group), key=lambda o: o.rank)
-        untils = [g.until for g in group]
+        # A gate that stops the course is met when its stopping conditions are; an undated
+        # warning beside them must not make the date unknown.
+        deciding = [g for g in group if outcome is GateOutcome.WARN or g.outcome is not GateOutcome.WARN]
+        untils = [g.until for g in deciding]
         until = None if any(u is None for u in untils) else max(u for u in untils if u)
         merged.append(Gate(
             rule=rule,
@@ -251,14 +254,15 @@ def due_status(due: date, as_of: date) -> DueStatus:
 
 
 def merge_due(dues: Iterable[Due], as_of: date) -> tuple[DueEntry, ...]:
-    """One entry per (item, rule): the earliest date."""
-    earliest: dict[tuple[str, str], date] = {}
+    """One entry per item: the earliest date any rule asks for it, with that rule (on a tie,
+    the first rule in spec order). Doing the item fills every rule's request."""
+    earliest: dict[str, Due] = {}
     for d in dues:
-        key = (d.item, d.rule)
-        if key not in earliest or d.due < earliest[key]:
-            earliest[key] = d.due
-    entries = [DueEntry(item, on, due_status(on, as_of), rule) for (item, rule), on in earliest.items()]
-    return tuple(sorted(entries, key=lambda e: (e.due, e.item, _rule_key(e.rule))))
+        held = earliest.get(d.item)
+        if held is None or (d.due, _rule_key(d.rule)) < (held.due, _rule_key(held.rule)):
+            earliest[d.item] = d
+    entries = [DueEntry(d.item, d.due, due_status(d.due, as_of), d.rule) for d in earliest.values()]
+    return tuple(sorted(entries, key=lambda e: (e.due, e.item)))
 
 
 def _rule_key(rule: str) -> tuple[str, int]:
