@@ -131,3 +131,29 @@ def gate(a: Assessment, rule: str) -> Any:
     matches = [g for g in a.next_course.gates if g.rule == rule]
     assert matches, f"no {rule} gate; gates: {sorted(gate_rules(a))}"
     return matches[0]
+
+
+# ---- vaccination and medication builders (R-C, R-D) -----------------------------------------
+
+_LIVE_VACCINES = frozenset({"varicella", "mmr", "zoster-live", "yellow-fever", "typhoid-oral",
+                            "other-live"})
+
+
+def vaccine_dose(vaccine: Any, on: date, *, live: bool | None = None, code: str = "0") -> Any:
+    """An Immunization of ``vaccine`` (a ``Vaccine``); ``live`` defaults from the vaccine."""
+    from alemtrack.protocol.facts import Vaccination
+
+    is_live = vaccine.value in _LIVE_VACCINES if live is None else live
+    return Vaccination(ref=f"Immunization/t{next(_ids)}", vaccine=vaccine, code=code, date=on,
+                       live=is_live)
+
+
+def med_use(drug: Any, *, start: date | None = None, last_dose: date | None = None,
+            active: bool = False, daily_dose_mg: float | None = None,
+            iv_bolus: bool = False, code: str = "0") -> Any:
+    """A MedicationStatement of ``drug`` (a ``Drug``)."""
+    from alemtrack.protocol.facts import MedicationUse
+
+    return MedicationUse(ref=f"MedicationStatement/t{next(_ids)}", drug=drug, code=code,
+                         start=start, last_dose=last_dose, active=active,
+                         daily_dose_mg=daily_dose_mg, iv_bolus=iv_bolus)

@@ -31,7 +31,9 @@ def assessment_text(a: Assessment) -> str:
     if not a.findings:
         lines.append("  none")
     for f in a.findings:
-        lines.append(f"  {_MARK[f.severity.value]}{f.severity.value.upper():8} {f.rule:6} {f.summary}")
+        lines.append(
+            f"  {_MARK[f.severity.value]}{f.severity.value.upper():8} {f.rule:6} {f.summary}"
+        )
         lines.extend(f"        -> {action}" for action in f.actions)
         lines.extend(f"        note: {note}" for note in f.notes)
         for e in f.evidence:
@@ -45,7 +47,9 @@ def assessment_text(a: Assessment) -> str:
     lines.append(f"Next course: {nc.number}  status {nc.status.upper()}")
     if nc.planned_start:
         lines.append(f"  planned start: {nc.planned_start.isoformat()}")
-    earliest = nc.earliest_start.isoformat() if nc.earliest_start else "not yet known (undated gate)"
+    earliest = (
+        nc.earliest_start.isoformat() if nc.earliest_start else "not yet known (undated gate)"
+    )
     if nc.status != "not-applicable":
         lines.append(f"  earliest start: {earliest}")
     for g in nc.gates:
@@ -56,9 +60,7 @@ def assessment_text(a: Assessment) -> str:
     lines.append(f"Due ({len(a.due)})")
     if not a.due:
         lines.append("  nothing scheduled")
-    lines.extend(
-        f"  {d.due.isoformat()}  {d.status.value:9} {d.item:22} {d.rule}" for d in a.due
-    )
+    lines.extend(f"  {d.due.isoformat()}  {d.status.value:9} {d.item:22} {d.rule}" for d in a.due)
 
     windows = [(name, value) for name, value in a.windows.items() if value is not None]
     if windows:

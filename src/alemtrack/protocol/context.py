@@ -261,7 +261,9 @@ class Context:
         """Latest quantitative result before day 1 of course 1 (§1 Results)."""
         return self.latest(analyte, before=self.course1_d1, quantitative=True)
 
-    def concurrent(self, analyte: Analyte, on: date, *, quantitative: bool = False) -> LabResult | None:
+    def concurrent(
+        self, analyte: Analyte, on: date, *, quantitative: bool = False
+    ) -> LabResult | None:
         """Latest result within ``concurrent_days`` either side of ``on`` (§1 ✱ 7 days)."""
         days = self.params.core.concurrent_days.value
         return self.latest(
@@ -273,7 +275,9 @@ class Context:
 
     def uln(self, lab: LabResult) -> float | None:
         """The lab's upper reference limit, else the §1 default."""
-        return lab.ref_high if lab.ref_high is not None else self.params.core.default_high(lab.analyte)
+        return (
+            lab.ref_high if lab.ref_high is not None else self.params.core.default_high(lab.analyte)
+        )
 
     def lln(self, lab: LabResult) -> float | None:
         return lab.ref_low if lab.ref_low is not None else self.params.core.default_low(lab.analyte)
@@ -282,13 +286,15 @@ class Context:
 
     def conditions(self, *kinds: ConditionKind, active_only: bool = True) -> tuple[Condition, ...]:
         return tuple(
-            c for c in self.facts.conditions
-            if c.kind in kinds and (c.active or not active_only)
+            c for c in self.facts.conditions if c.kind in kinds and (c.active or not active_only)
         )
 
     def statements(self, code: StatementCode) -> tuple[Statement, ...]:
-        return tuple(sorted((s for s in self.facts.statements if s.code is code),
-                            key=lambda s: (s.date, s.ref)))
+        return tuple(
+            sorted(
+                (s for s in self.facts.statements if s.code is code), key=lambda s: (s.date, s.ref)
+            )
+        )
 
     def latest_statement(self, code: StatementCode) -> Statement | None:
         found = self.statements(code)
@@ -308,8 +314,7 @@ def live_vaccines_in_gap(ctx: Context) -> tuple[date | None, tuple[Vaccination, 
     """R-C3: live doses dated in (D1 - 42 d, D1]; returns (until, doses)."""
     gap = ctx.params.vaccination.live_vaccine_gap_days.value
     doses = tuple(
-        v for v in ctx.facts.vaccinations
-        if v.live and add_days(ctx.d1, -gap) < v.date <= ctx.d1
+        v for v in ctx.facts.vaccinations if v.live and add_days(ctx.d1, -gap) < v.date <= ctx.d1
     )
     if not doses:
         return None, ()
@@ -319,15 +324,23 @@ def live_vaccines_in_gap(ctx: Context) -> tuple[date | None, tuple[Vaccination, 
 def washout_statements(ctx: Context) -> tuple[MedicationUse, ...]:
     """R-D1: the DMTs to check: each last dosed ≤ lookback before D1, and always the most recent.
 
-    A statement with no last dose (still taking, or not recorded) is always checked.
+    A statement with no last dose (still taking, or not recorded) is always checked. Once
+    alemtuzumab has been given, only DMTs taken after its last infusion count ✱: a DMT stopped
+    before course 1 was washed out for course 1, and re-checking its lymphocyte gate before course
+    2 would read alemtuzumab's own lymphopenia as an unfinished washout.
     """
-    dmts = [m for m in ctx.facts.medications if m.drug in WASHOUT_DRUGS or m.drug is Drug.OTHER_DMT]
+    dmts = [
+        m
+        for m in ctx.facts.medications
+        if (m.drug in WASHOUT_DRUGS or m.drug is Drug.OTHER_DMT) and _after_alemtuzumab(ctx, m)
+    ]
     if not dmts:
         return ()
     lookback = add_months(ctx.d1, -ctx.params.washout.lookback_months.value)
     ongoing = [m for m in dmts if m.last_dose is None]
-    dated = sorted((m for m in dmts if m.last_dose is not None),
-                   key=lambda m: (m.last_dose or date.min, m.ref))
+    dated = sorted(
+        (m for m in dmts if m.last_dose is not None), key=lambda m: (m.last_dose or date.min, m.ref)
+    )
     chosen = {m.ref: m for m in ongoing}
     for m in dated:
         if m.last_dose is not None and m.last_dose >= lookback:
@@ -335,6 +348,15 @@ def washout_statements(ctx: Context) -> tuple[MedicationUse, ...]:
     if dated:
         chosen.setdefault(dated[-1].ref, dated[-1])
     return tuple(chosen.values())
+
+
+def _after_alemtuzumab(ctx: Context, m: MedicationUse) -> bool:
+    last = ctx.last_infusion
+    if last is None:
+        return True
+    if m.last_dose is not None:
+        return m.last_dose > last
+    return m.active or m.start is None or m.start > last
 
 
 def washout_wait_until(med: MedicationUse, row: WashoutRow) -> date | None:
@@ -368,10 +390,15 @@ def build_context(
     courses = group_courses(visible.infusions, params.core.new_course_gap_days.value)
     if planned_start is None:
         last = courses[-1].last_day if courses else None
-        plans = sorted(pc.start for pc in visible.planned_courses if last is None or pc.start > last)
+        plans = sorted(
+            pc.start for pc in visible.planned_courses if last is None or pc.start > last
+        )
         planned_start = plans[0] if plans else None
     d1 = planned_start or as_of
     ctx = Context(visible, as_of, params, courses, planned_start, d1, d1)
-    dated = [d for d in (interval_until(ctx), live_vaccines_in_gap(ctx)[0], *washout_waits(ctx))
-             if d is not None]
+    dated = [
+        d
+        for d in (interval_until(ctx), live_vaccines_in_gap(ctx)[0], *washout_waits(ctx))
+        if d is not None
+    ]
     return replace(ctx, d1_eff=max([d1, *dated]))

@@ -74,8 +74,12 @@ class Assessment:
             "profile": self.profile,
             "phase": self.phase.value,
             "courses": [
-                {"number": c.number, "first_day": c.first_day.isoformat(),
-                 "last_day": c.last_day.isoformat(), "days_given": c.days_given}
+                {
+                    "number": c.number,
+                    "first_day": c.first_day.isoformat(),
+                    "last_day": c.last_day.isoformat(),
+                    "days_given": c.days_given,
+                }
                 for c in self.courses
             ],
             "monitoring_until": _iso(self.monitoring_until),
@@ -85,16 +89,26 @@ class Assessment:
                 "earliest_start": _iso(self.next_course.earliest_start),
                 "status": self.next_course.status,
                 "gates": [
-                    {"rule": g.rule, "outcome": g.outcome.value, "until": _iso(g.until),
-                     "reason": g.reason, "evidence": [_evidence_dict(e) for e in g.evidence]}
+                    {
+                        "rule": g.rule,
+                        "outcome": g.outcome.value,
+                        "until": _iso(g.until),
+                        "reason": g.reason,
+                        "evidence": [_evidence_dict(e) for e in g.evidence],
+                    }
                     for g in self.next_course.gates
                 ],
             },
             "findings": [
-                {"rule": f.rule, "severity": f.severity.value, "summary": f.summary,
-                 "actions": list(f.actions),
-                 "evidence": [_evidence_dict(e) for e in f.evidence],
-                 "source": f.source, "notes": list(f.notes)}
+                {
+                    "rule": f.rule,
+                    "severity": f.severity.value,
+                    "summary": f.summary,
+                    "actions": list(f.actions),
+                    "evidence": [_evidence_dict(e) for e in f.evidence],
+                    "source": f.source,
+                    "notes": list(f.notes),
+                }
                 for f in self.findings
             ],
             "due": [
@@ -175,8 +189,15 @@ def _alert_gates(findings: Iterable[Finding]) -> list[Gate]:
         if not f.rule.startswith(_ALERT_FAMILIES) or f.severity.value not in _G0_HOLD_SEVERITIES:
             continue
         outcome = GateOutcome.BLOCK if f.rule in _G0_BLOCKING_FINDINGS else GateOutcome.HOLD
-        gates.append(Gate(f.rule, outcome, None, f"{f.severity.value} finding still active: "
-                          f"{f.summary} (R-G0 item 10)", f.evidence))
+        gates.append(
+            Gate(
+                f.rule,
+                outcome,
+                None,
+                f"{f.severity.value} finding still active: {f.summary} (R-G0 item 10)",
+                f.evidence,
+            )
+        )
     return gates
 
 
@@ -209,15 +230,19 @@ def merge_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     merged = []
     for group in by_rule.values():
         top = max(group, key=lambda f: f.severity.rank)
-        merged.append(Finding(
-            rule=top.rule,
-            severity=top.severity,
-            summary=top.summary,
-            actions=_unique(a for f in group for a in ([*top.actions] if f is top else f.actions)),
-            evidence=_unique(e for f in group for e in f.evidence),
-            source=top.source,
-            notes=_unique(n for f in group for n in f.notes),
-        ))
+        merged.append(
+            Finding(
+                rule=top.rule,
+                severity=top.severity,
+                summary=top.summary,
+                actions=_unique(
+                    a for f in group for a in ([*top.actions] if f is top else f.actions)
+                ),
+                evidence=_unique(e for f in group for e in f.evidence),
+                source=top.source,
+                notes=_unique(n for f in group for n in f.notes),
+            )
+        )
     return tuple(sorted(merged, key=lambda f: (-f.severity.rank, _rule_key(f.rule))))
 
 
@@ -231,16 +256,20 @@ def merge_gates(gates: Iterable[Gate]) -> tuple[Gate, ...]:
         outcome = max((g.outcome for g in group), key=lambda o: o.rank)
         # A gate that stops the course is met when its stopping conditions are; an undated
         # warning beside them must not make the date unknown.
-        deciding = [g for g in group if outcome is GateOutcome.WARN or g.outcome is not GateOutcome.WARN]
+        deciding = [
+            g for g in group if outcome is GateOutcome.WARN or g.outcome is not GateOutcome.WARN
+        ]
         untils = [g.until for g in deciding]
         until = None if any(u is None for u in untils) else max(u for u in untils if u)
-        merged.append(Gate(
-            rule=rule,
-            outcome=outcome,
-            until=until,
-            reason="; ".join(_unique(g.reason for g in group)),
-            evidence=_unique(e for g in group for e in g.evidence),
-        ))
+        merged.append(
+            Gate(
+                rule=rule,
+                outcome=outcome,
+                until=until,
+                reason="; ".join(_unique(g.reason for g in group)),
+                evidence=_unique(e for g in group for e in g.evidence),
+            )
+        )
     return tuple(sorted(merged, key=lambda g: (-g.outcome.rank, _rule_key(g.rule))))
 
 

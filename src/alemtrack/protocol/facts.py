@@ -523,7 +523,12 @@ class ChecklistItem(Enum):
         return ChecklistGroup(_GROUP_BY_PREFIX[self.value.split("-", 1)[0]])
 
 
-_GROUP_BY_PREFIX = {"neph": "nephropathy", "thy": "thyroid", "haem": "haematology", "inf": "infection"}
+_GROUP_BY_PREFIX = {
+    "neph": "nephropathy",
+    "thy": "thyroid",
+    "haem": "haematology",
+    "inf": "infection",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -415,12 +415,8 @@ class CourseParams:
     infusion_record_days: Param[int] = p(30, "R-E15", "✱ infusion-day findings are reported for 30 days after the infusion", "d")
     late_event_days: Param[int] = p(30, "R-E13", "✱ stroke, dissection, MI, alveolar haemorrhage ≤30 days after an infusion (US ✔ mostly within 1-3 days)", "d")
     fever_hold_c: Param[float] = p(38.0, "R-G0", "✱ temperature ≥38.0 °C on an infusion day holds the infusion", "Cel")
-    # Windows shown on the course plan (the assessment's own windows come from R-B6/R-S1/R-S3).
-    listeria_before_days: Param[int] = p(14, "R-B6", "S3 Rec 10 ✔ from 2 weeks before D1", "d")
-    listeria_after_months: Param[int] = p(1, "R-B6", "S3 Rec 10 ✔ ≥1 month after the course", "mo")
-    contraception_months: Param[int] = p(4, "R-S1", "S3 Rec 14, 27 ✔ 4 months after the course", "mo")
-    breastfeeding_months: Param[int] = p(4, "R-S3", "S3 Rec 28 ✔ 4 months after the last infusion (D8)", "mo")
-    live_vaccine_months: Param[int] = p(6, "R-C5", "S3 Table 2 ✔ 6 months and CD4 >200", "mo")
+    # The plan's Listeria, contraception, breastfeeding and live-vaccine windows use the
+    # screening (R-B6), special (R-S1, R-S3) and vaccination (R-C5) sections.
 
     @classmethod
     def for_profile(cls, profile: ProfileName) -> CourseParams:

@@ -120,15 +120,19 @@ class Evidence:
 def _evidence(fact: Fact) -> Evidence:  # noqa: PLR0911 - one branch per fact type is clearest
     match fact:
         case LabResult():
-            value: Value = fact.value if fact.value is not None else (
-                fact.qual.value if fact.qual is not None else None
+            value: Value = (
+                fact.value
+                if fact.value is not None
+                else (fact.qual.value if fact.qual is not None else None)
             )
             unit = fact.unit if fact.value is not None else None
             return Evidence(fact.ref, fact.code, value, unit, fact.date)
         case Condition():
             return Evidence(fact.ref, fact.code, fact.display, None, fact.onset or fact.recorded)
         case MedicationUse():
-            return Evidence(fact.ref, fact.code, fact.drug.value, None, fact.last_dose or fact.start)
+            return Evidence(
+                fact.ref, fact.code, fact.drug.value, None, fact.last_dose or fact.start
+            )
         case MedicationOrder():
             return Evidence(fact.ref, fact.code, fact.drug.value, None, fact.start)
         case Infusion():
@@ -153,8 +157,9 @@ def _evidence(fact: Fact) -> Evidence:  # noqa: PLR0911 - one branch per fact ty
         case Consent():
             return Evidence(fact.ref, "consent", True, None, fact.date)
         case VitalSign():
-            return Evidence(fact.ref, fact.kind.value, fact.value, _VITAL_UNITS[fact.kind.value],
-                            fact.date)
+            return Evidence(
+                fact.ref, fact.kind.value, fact.value, _VITAL_UNITS[fact.kind.value], fact.date
+            )
         case Symptom():
             return Evidence(fact.ref, fact.code.value, True, None, fact.date)
         case SymptomChecklist():
@@ -167,8 +172,12 @@ def _evidence(fact: Fact) -> Evidence:  # noqa: PLR0911 - one branch per fact ty
     raise TypeError(f"no evidence form for {type(fact).__name__}")  # pragma: no cover
 
 
-_VITAL_UNITS = {"temperature": "Cel", "heart-rate": "/min", "systolic": "mm[Hg]",
-                "diastolic": "mm[Hg]"}
+_VITAL_UNITS = {
+    "temperature": "Cel",
+    "heart-rate": "/min",
+    "systolic": "mm[Hg]",
+    "diastolic": "mm[Hg]",
+}
 
 
 def evidence(facts: Iterable[Fact | None]) -> tuple[Evidence, ...]:
