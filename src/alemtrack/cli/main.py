@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -35,13 +35,13 @@ app = typer.Typer(
 err = Console(stderr=True, highlight=False)
 
 
-class Profile(str, Enum):
+class Profile(StrEnum):
     eu = "eu"
     us = "us"
     es2019 = "es2019"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     json = "json"
     text = "text"
 
@@ -133,8 +133,11 @@ def demo_command(
             bundle = case_file.with_name(case_file.name.replace(".case.json", ".bundle.json"))
             reading = load(bundle, strict=True)
             as_of = parse_date(case["as_of"], "as_of")
-            start = parse_date(case["planned_start"], "planned_start") if case.get(
-                "planned_start") else None
+            start = (
+                parse_date(case["planned_start"], "planned_start")
+                if case.get("planned_start")
+                else None
+            )
         except (InputError, KeyError, json.JSONDecodeError) as exc:
             fail(f"{case_file}: {exc}")
         result = assess(reading.facts, as_of, PROFILES[case.get("profile", "eu")], start)

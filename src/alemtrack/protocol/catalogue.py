@@ -17,7 +17,7 @@ def all_rules() -> tuple[Rule, ...]:
     return tuple(sorted(rules, key=lambda r: (_FAMILY_ORDER.index(r.id[2]), int(r.id[3:]))))
 
 
-# Section order of clinical-rules.md (§2 A, §3 B, §4 C, §5 D, §6 E/G, §7a M, §7b H N T L X I, §7c S).
+# Section order of clinical-rules.md: §2 A, §3 B, §4 C, §5 D, §6 E/G, §7a M, §7b H N T L X I, §7c S.
 _FAMILY_ORDER = "ABCDEGMHNTLXIS"
 
 

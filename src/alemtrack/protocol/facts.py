@@ -415,7 +415,7 @@ class EdssScore:
 
 
 class StatementCode(Enum):
-    """Dated yes/no statements recorded by the care team (project CodeSystem, docs/fhir-input.md)."""
+    """Dated yes/no statements by the care team (project CodeSystem, docs/fhir-input.md)."""
 
     HIGHLY_ACTIVE_DESPITE_DMT = "highly-active-despite-dmt"
     SUBOPTIMAL_RESPONSE = "suboptimal-response"

@@ -117,7 +117,7 @@ class Evidence:
         return _evidence(fact)
 
 
-def _evidence(fact: Fact) -> Evidence:  # noqa: PLR0911 - one branch per fact type is clearest
+def _evidence(fact: Fact) -> Evidence:
     match fact:
         case LabResult():
             value: Value = (
