@@ -283,15 +283,21 @@ def due_status(due: date, as_of: date) -> DueStatus:
 
 
 def merge_due(dues: Iterable[Due], as_of: date) -> tuple[DueEntry, ...]:
-    """One entry per item: the earliest date any rule asks for it, with that rule (on a tie,
-    the first rule in spec order). Doing the item fills every rule's request."""
-    earliest: dict[str, Due] = {}
+    """One entry per (item, rule), the earliest date that rule asks for it, so the clinician sees
+    each reason (a 7-day CBC repeat for R-H3 beside the monthly R-M1 slot). Two rules asking for
+    the same item on the same day give one entry, under the first rule in spec order."""
+    earliest: dict[tuple[str, str], date] = {}
     for d in dues:
-        held = earliest.get(d.item)
-        if held is None or (d.due, _rule_key(d.rule)) < (held.due, _rule_key(held.rule)):
-            earliest[d.item] = d
-    entries = [DueEntry(d.item, d.due, due_status(d.due, as_of), d.rule) for d in earliest.values()]
-    return tuple(sorted(entries, key=lambda e: (e.due, e.item)))
+        key = (d.item, d.rule)
+        if key not in earliest or d.due < earliest[key]:
+            earliest[key] = d.due
+    same_day: dict[tuple[str, date], str] = {}
+    for (item, rule), on in sorted(earliest.items(), key=lambda kv: _rule_key(kv[0][1])):
+        same_day.setdefault((item, on), rule)
+    entries = [
+        DueEntry(item, on, due_status(on, as_of), rule) for (item, on), rule in same_day.items()
+    ]
+    return tuple(sorted(entries, key=lambda e: (e.due, e.item, _rule_key(e.rule))))
 
 
 def _rule_key(rule: str) -> tuple[str, int]:
