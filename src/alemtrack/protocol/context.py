@@ -183,6 +183,19 @@ class Context:
         return Phase.MONITORING if self.as_of <= end else Phase.MONITORING_COMPLETE
 
     @property
+    def next_course_dated(self) -> bool:
+        """Whether pre-course items (R-B1, R-B2, R-B4, R-B6, R-B7) get due dates ✱.
+
+        Yes when the course has a planned start, for course 1 (the work-up is the point of a
+        candidate assessment), and for course 2 while its 12-month date lies ahead (D1_eff is
+        fixed there). Otherwise D1 is ``as_of`` and would slide every day: a due date would be
+        noise on the worklist. The gates still say what is missing.
+        """
+        if self.planned_start is not None or not self.courses:
+            return True
+        return self.next_course_number == 2 and self.d1_eff > self.as_of
+
+    @property
     def course1_d1(self) -> date:
         """Day 1 of course 1: given, else planned, else the course under assessment's D1."""
         return self.first_infusion or self.d1

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date
+from itertools import chain
 
 from ..context import Context, Phase
 from ..dates import add_days, add_months
@@ -65,7 +66,7 @@ from ..facts import (
     Sex,
     StatementCode,
 )
-from ..results import Evidence, Fact, GateOutcome, Output, Rule, Severity, evidence
+from ..results import Due, Evidence, Fact, GateOutcome, Output, Rule, Severity, evidence
 
 R_B1 = Rule("R-B1", "Baseline labs missing or older than the validity window before a course",
             "gate: hold; due", "S3 Rec 13 ✔; EU 4.2 ◐; US ✔")
@@ -85,13 +86,20 @@ RULES: tuple[Rule, ...] = (R_B1, R_B2, R_B3, R_B4, R_B5, R_B6, R_B7)
 
 def evaluate(ctx: Context) -> Iterator[Output]:
     if _course_considered(ctx):
-        yield from _baseline_labs(ctx)
-        yield from _pregnancy_test(ctx)
-        yield from _infection_screening(ctx)
-        yield from _ecg_chest_xray(ctx)
-        yield from _listeria_advice(ctx)
-        yield from _natalizumab_pre_course(ctx)
-        yield from _pre_course_mri(ctx)
+        pre_course = chain(
+            _baseline_labs(ctx),
+            _pregnancy_test(ctx),
+            _infection_screening(ctx),
+            _ecg_chest_xray(ctx),
+            _listeria_advice(ctx),
+            _natalizumab_pre_course(ctx),
+            _pre_course_mri(ctx),
+        )
+        for out in pre_course:
+            # An undated course (D1 = as_of, sliding) keeps its gates but schedules nothing.
+            if isinstance(out, Due) and not ctx.next_course_dated:
+                continue
+            yield out
     yield from _skin_exam(ctx)
     yield from _listeria_window(ctx)
     yield from _natalizumab_post_course_mri(ctx)
