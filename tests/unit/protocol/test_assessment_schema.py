@@ -8,9 +8,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from builders import course, lab, patient, run
 
 from alemtrack.protocol.facts import Analyte
+from builders import course, lab, patient, run
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[3] / "docs" / "assessment.schema.json").read_text("utf-8")
@@ -32,8 +32,10 @@ def test_schema_is_a_valid_json_schema():
         (
             patient(
                 infusions=course(date(2022, 1, 10)),
-                labs=[lab(Analyte.PLATELETS, 62, date(2023, 8, 1)),
-                      lab(Analyte.PLATELETS, 210, date(2023, 7, 1))],
+                labs=[
+                    lab(Analyte.PLATELETS, 62, date(2023, 8, 1)),
+                    lab(Analyte.PLATELETS, 210, date(2023, 7, 1)),
+                ],
             ),
             date(2023, 8, 2),
         ),
@@ -46,8 +48,12 @@ def test_assessments_validate_against_the_published_schema(facts, on):
 
 
 def test_schema_rejects_an_unknown_severity():
-    doc = run(patient(infusions=course(date(2022, 1, 10)),
-                      labs=[lab(Analyte.PLATELETS, 20, date(2023, 8, 1))]), date(2023, 8, 2)).to_dict()
+    doc = run(
+        patient(
+            infusions=course(date(2022, 1, 10)), labs=[lab(Analyte.PLATELETS, 20, date(2023, 8, 1))]
+        ),
+        date(2023, 8, 2),
+    ).to_dict()
     assert doc["findings"], "a platelet count of 20 must produce a finding"
     doc["findings"][0]["severity"] = "severe"
     with pytest.raises(jsonschema.ValidationError):

@@ -398,7 +398,7 @@ def test_platelet_counts_are_due_on_day_3_and_then_day_5_of_course_1() -> None:
     a = run(patient(infusions=infusions(C1, 2)), date(2026, 1, 6))
     assert dues_of(a, "R-E12") == [("cbc", date(2026, 1, 7)), ("cbc", date(2026, 1, 9))]
     # the merged list shows the day-3 count as the next CBC, under R-E12
-    assert [(d.due, d.rule) for d in a.due if d.item == "cbc"][0] == (date(2026, 1, 7), "R-E12")
+    assert next((d.due, d.rule) for d in a.due if d.item == "cbc") == (date(2026, 1, 7), "R-E12")
     day3 = lab(Analyte.PLATELETS, 180, date(2026, 1, 7))
     b = run(patient(infusions=infusions(C1, 3), labs=[day3]), date(2026, 1, 7))
     assert dues_of(b, "R-E12") == [("cbc", date(2026, 1, 9))]
