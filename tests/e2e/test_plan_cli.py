@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -119,7 +120,7 @@ def test_plan_course_renders_html_for_the_facts_read(monkeypatch: pytest.MonkeyP
     from alemtrack.protocol.facts import PatientFacts
 
     facts = PatientFacts(ref="Patient/<b>x</b>")
-    monkeypatch.setattr(plan_cli, "_read_facts", lambda path: facts)
+    monkeypatch.setattr(plan_cli, "load", lambda path: SimpleNamespace(facts=facts))
     result = runner.invoke(_app(), ["plan-course", str(tmp_path / "x.json"), "--start",
                                     "2026-12-01", "--time", "10:00", "--course", "2",
                                     "--format", "html"])

@@ -8,21 +8,20 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from alemtrack import __version__
-from alemtrack.errors import InputError, UsageError
-from alemtrack.interop.fhir import BundleReading, read_bundle_file
+from alemtrack.errors import InputError
 from alemtrack.protocol import PROFILES, assess
 from alemtrack.protocol.catalogue import all_rules
 
 from . import plan
+from .common import Profile, fail, load, parse_date
 from .render import assessment_text, rules_table
 
 app = typer.Typer(
@@ -32,43 +31,11 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False)
-
-
-class Profile(StrEnum):
-    eu = "eu"
-    us = "us"
-    es2019 = "es2019"
 
 
 class Format(StrEnum):
     json = "json"
     text = "text"
-
-
-def fail(message: str) -> NoReturn:
-    """Unusable input: say what to fix on stderr and exit 2."""
-    err.print(f"alemtrack: error: {message}", markup=False)
-    raise typer.Exit(2)
-
-
-def parse_date(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"{option} {value!r} is not a date; use YYYY-MM-DD") from None
-
-
-def load(bundle: Path, *, strict: bool) -> BundleReading:
-    """Read a FHIR bundle, reporting conversions and rejected resources on stderr."""
-    reading = read_bundle_file(bundle)
-    for note in reading.notes:
-        err.print(f"note: {note}", markup=False)
-    for rejected in reading.rejected:
-        err.print(f"rejected: {rejected}", markup=False)
-    if strict and reading.rejected:
-        raise UsageError(f"{len(reading.rejected)} resource(s) rejected and --strict given")
-    return reading
 
 
 @app.command("assess")

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime, time
+from datetime import datetime, time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -24,6 +24,8 @@ from alemtrack.errors import InputError, UsageError
 from alemtrack.protocol.facts import PatientFacts
 from alemtrack.protocol.parameters import PROFILES
 from alemtrack.protocol.plan import CoursePlan, Dose, plan_course
+
+from .common import Profile, fail, load, parse_date
 
 
 class PlanFormat(StrEnum):
@@ -37,40 +39,11 @@ class RegimenOption(StrEnum):
     label = "label"
 
 
-class ProfileOption(StrEnum):
-    eu = "eu"
-    us = "us"
-    es2019 = "es2019"
-
-
-def _fail(message: str) -> NoReturn:
-    sys.stderr.write(f"alemtrack: error: {message}\n")
-    raise typer.Exit(2)
-
-
-def parse_start(value: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--start {value!r} is not a date; use YYYY-MM-DD") from None
-
-
 def parse_time(value: str) -> time:
     try:
         return datetime.strptime(value, "%H:%M").time()  # noqa: DTZ007 - a clock time only
     except ValueError:
         raise UsageError(f"--time {value!r} is not a clock time; use HH:MM (24 h)") from None
-
-
-def _read_facts(bundle: Path) -> PatientFacts:
-    from alemtrack.interop.fhir import read_bundle_file  # the adapter, imported when needed
-
-    reading = read_bundle_file(bundle)
-    for note in getattr(reading, "notes", ()):
-        sys.stderr.write(f"note: {note}\n")
-    for rejected in getattr(reading, "rejected", ()):
-        sys.stderr.write(f"rejected: {rejected}\n")
-    return reading.facts
 
 
 def register(app: typer.Typer) -> None:
@@ -86,8 +59,8 @@ def register(app: typer.Typer) -> None:
             typer.Option(help="Premedication: es2019 (S3 Table P) or label (1000 mg D1-3); "
                               "default from the profile."),
         ] = None,
-        profile: Annotated[ProfileOption, typer.Option(help="Protocol profile.")] = (
-            ProfileOption.eu),
+        profile: Annotated[Profile, typer.Option(help="Protocol profile.")] = (
+            Profile.eu),
         course: Annotated[
             int | None,
             typer.Option("--course", min=1, help="Course number (default: courses given + 1)."),
@@ -97,15 +70,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Plan a course: premedication, prophylaxis, rate steps, vital signs, observation."""
         try:
-            day1 = parse_start(start)
+            day1 = parse_date(start, "--start")
             clock = parse_time(at)
-            facts = _read_facts(bundle)
+            facts = load(bundle).facts
             plan = plan_course(facts, day1, clock, course,
                                regimen.value if regimen else None, PROFILES[profile.value])
         except (InputError, ValueError) as exc:
-            _fail(str(exc))
+            fail(str(exc))
         except OSError as exc:
-            _fail(f"{bundle}: {exc.strerror or exc}")
+            fail(f"{bundle}: {exc.strerror or exc}")
         if fmt is PlanFormat.json:
             sys.stdout.write(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n")
         elif fmt is PlanFormat.html:
