@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/alemtrack demo --examples examples
+	$(BIN)/alemtrack examples --examples examples
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests examples

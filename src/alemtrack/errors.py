@@ -2,10 +2,13 @@
 (CLI: 2 for unusable input) and, later, to HTTP statuses in one place.
 
     AlemtrackError
-    └── InputError              the input cannot be used as given (exit 2 / HTTP 422)
-        ├── FhirInputError      a FHIR resource or field is malformed or unsupported
-        │   └── UnitError       a quantity's unit cannot be converted, or its value is implausible
-        └── UsageError          a command-line or request parameter is wrong
+    ├── InputError              the input cannot be used as given (exit 2 / HTTP 422)
+    │   ├── FhirInputError      a FHIR resource or field is malformed or unsupported
+    │   │   └── UnitError       a quantity's unit cannot be converted, or its value is implausible
+    │   ├── ValidationError     one or more fields of a form or request are wrong (HTTP 422)
+    │   └── UsageError          a command-line or request parameter is wrong
+    ├── NotFound                no such patient, alert or record (HTTP 404)
+    └── Conflict                the action does not fit the record's state (HTTP 409)
 """
 
 from __future__ import annotations
@@ -35,6 +38,38 @@ class FhirInputError(InputError):
 
 class UnitError(FhirInputError):
     """A value whose unit cannot be converted to the analyte's unit, or that is implausible."""
+
+
+class FieldError:
+    """One wrong field: its name (as in the form or request body) and what to fix."""
+
+    __slots__ = ("field", "message")
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+    def __repr__(self) -> str:
+        return f"FieldError({self.field!r}, {self.message!r})"
+
+
+class ValidationError(InputError):
+    """Fields of a form or request are wrong; ``errors`` names each field and what to fix."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+
+
+class NotFound(AlemtrackError):
+    """No such patient, alert or record."""
+
+
+class Conflict(AlemtrackError):
+    """The action does not fit the record's current state (e.g. resolving a resolved alert)."""
 
 
 class UsageError(InputError):

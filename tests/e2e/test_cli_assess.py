@@ -119,8 +119,9 @@ def test_planned_start_before_the_interval_blocks_course_2_until_12_months(tmp_p
     assert r_e2["until"] == "2025-01-12"
 
 
-def test_demo_assesses_every_example_patient():
-    result = runner.invoke(app, ["demo", "--examples", str(REPO / "examples"), "--format", "json"])
+def test_examples_command_assesses_every_example_patient():
+    args = ["examples", "--examples", str(REPO / "examples"), "--format", "json"]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.stderr
     cases = json.loads(result.stdout)
     assert len(cases) == len(list((REPO / "examples").glob("*.case.json"))) >= 15

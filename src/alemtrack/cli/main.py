@@ -81,8 +81,8 @@ def rules_command(
         Console().print(rules_table(rules))
 
 
-@app.command("demo")
-def demo_command(
+@app.command("examples")
+def examples_command(
     examples: Annotated[
         Path, typer.Option(help="Folder of example cases (*.case.json beside *.bundle.json).")
     ] = Path("examples"),
