@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup lint clean
+.PHONY: demo test setup lint system-packages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,10 @@ lint: $(STAMP)
 	$(BIN)/mypy src/alemtrack
 	$(BIN)/lint-imports
 
-test: lint
+system-packages:
+	bash scripts/ensure-system-packages
+
+test: lint system-packages
 	$(BIN)/pytest -n 2 -q
 
 clean:

@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from alemtrack.errors import InputError, UsageError
-from alemtrack.protocol.facts import PatientFacts
 from alemtrack.protocol.parameters import PROFILES
 from alemtrack.protocol.plan import CoursePlan, Dose, plan_course
+from alemtrack.web.sheets import render_plan_html
 
 from .common import Profile, fail, load, parse_date
 
@@ -82,7 +81,7 @@ def register(app: typer.Typer) -> None:
         if fmt is PlanFormat.json:
             sys.stdout.write(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False) + "\n")
         elif fmt is PlanFormat.html:
-            sys.stdout.write(render_html(plan, facts))
+            sys.stdout.write(render_plan_html(plan, facts))
         else:
             sys.stdout.write(render_text(plan))
 
@@ -127,18 +126,3 @@ def render_text(plan: CoursePlan) -> str:
         lines.append(f"  {w.name}: {value}{since}{note} [{w.rule}]")
     lines += ["", "After the course (R-E14):", *(f"  - {a}" for a in plan.post_course_advice)]
     return "\n".join(lines) + "\n"
-
-
-_env = Environment(
-    loader=PackageLoader("alemtrack.cli", "templates"),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
-
-def render_html(plan: CoursePlan, facts: PatientFacts | None = None) -> str:
-    """The printable A4 infusion-day sheet (no external assets)."""
-    template = _env.get_template("plan.html.j2")
-    return template.render(plan=plan, facts=facts)

@@ -75,16 +75,67 @@ def _item_status(ctx: Context, anchor: date, item: str) -> ItemStatus:
     else:
         records = ctx.results(*ITEM_ANALYTES[item])
     dates = [r.date for r in records]
-    lead = ctx.params.monitoring.slot_fill_days_before.value
-    slots = [add_months(anchor, k) for k in slot_months(ctx, item)]
-    filled: list[bool] = []
-    for i, d_k in enumerate(slots):
-        d_next = slots[i + 1] if i + 1 < len(slots) else add_months(d_k, 1)
-        start, stop = add_days(d_k, -lead), add_days(d_next, -lead)
-        filled.append(any(start <= d < stop for d in dates))
+    windows = slot_windows(ctx, anchor, item)
+    slots = [w.due for w in windows]
+    filled = [w.filled_by(dates) for w in windows]
     latest_filled = max((i for i, f in enumerate(filled) if f), default=-1)
     due = next((slots[i] for i in range(latest_filled + 1, len(slots)) if not filled[i]), None)
     return ItemStatus(item, due, records[-1] if records else None)
+
+
+@dataclass(frozen=True, slots=True)
+class SlotWindow:
+    """Slot k of a Table M item: due on ``due``, filled by a record dated in [start, stop)."""
+
+    due: date
+    start: date
+    stop: date
+
+    def filled_by(self, dates: Sequence[date]) -> bool:
+        return any(self.start <= d < self.stop for d in dates)
+
+
+def slot_windows(ctx: Context, anchor: date, item: str) -> tuple[SlotWindow, ...]:
+    """The R-M1 slots of ``item`` laid from ``anchor`` (the last infusion of a course)."""
+    lead = ctx.params.monitoring.slot_fill_days_before.value
+    slots = [add_months(anchor, k) for k in slot_months(ctx, item)]
+    out = []
+    for i, d_k in enumerate(slots):
+        d_next = slots[i + 1] if i + 1 < len(slots) else add_months(d_k, 1)
+        out.append(SlotWindow(d_k, add_days(d_k, -lead), add_days(d_next, -lead)))
+    return tuple(out)
+
+
+def _item_dates(ctx: Context, item: str) -> list[date]:
+    if item == CHECKLIST_ITEM:
+        return [c.date for c in ctx.facts.checklists]
+    return [r.date for r in ctx.results(*ITEM_ANALYTES[item])]
+
+
+def adherence(ctx: Context) -> dict[str, tuple[int, int]]:
+    """R-M1 adherence on ``ctx.as_of``: per Table M item, (slots due so far, slots filled
+    within their window).
+
+    Each course given lays its own slots from its last infusion, up to the first day of the
+    next course. A slot counts once its window has closed or once it is filled ✱ (a slot
+    still open and empty is not yet due); it is on time when a record falls in its window.
+    """
+    items = (*ctx.params.monitoring.monthly_items.value, "tsh")
+    out: dict[str, tuple[int, int]] = {}
+    for item in items:
+        dates = _item_dates(ctx, item)
+        due = on_time = 0
+        for i, course in enumerate(ctx.courses):
+            following = ctx.courses[i + 1].first_day if i + 1 < len(ctx.courses) else None
+            for window in slot_windows(ctx, course.last_day, item):
+                if following is not None and window.due >= following:
+                    break
+                filled = window.filled_by(dates)
+                if filled or ctx.as_of >= window.stop:
+                    due += 1
+                    on_time += int(filled)
+        out[item] = (due, on_time)
+    return out
 
 
 def evaluate(ctx: Context) -> Iterator[Output]:

@@ -1,0 +1,1 @@
+"""The clinic's use cases (``Clinic``) and the immutable views they return (``model``)."""

@@ -1,0 +1,1 @@
+"""Alembic migrations, configured in code (``alemtrack.bootstrap.upgrade_database``)."""

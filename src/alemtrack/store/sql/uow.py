@@ -1,0 +1,82 @@
+"""The SQL unit of work: one ``Session``, one transaction, every repository on it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..ports import (
+    AlertRepository,
+    EvaluationRepository,
+    ImportRepository,
+    PatientRepository,
+    ResourceRepository,
+    UnitOfWorkFactory,
+    ViewRepository,
+)
+from .repositories import (
+    SqlAlerts,
+    SqlEvaluations,
+    SqlImports,
+    SqlPatients,
+    SqlResources,
+    SqlViews,
+)
+
+
+class SqlUnitOfWork:
+    """``with uow: ...; uow.commit()``. Leaving the block without a commit rolls back."""
+
+    patients: PatientRepository
+    resources: ResourceRepository
+    evaluations: EvaluationRepository
+    alerts: AlertRepository
+    imports: ImportRepository
+    views: ViewRepository
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._factory = session_factory
+        self._session: Session | None = None
+
+    def __enter__(self) -> Self:
+        session = self._factory()
+        self._session = session
+        self.patients = SqlPatients(session)
+        self.resources = SqlResources(session)
+        self.evaluations = SqlEvaluations(session)
+        self.alerts = SqlAlerts(session)
+        self.imports = SqlImports(session)
+        self.views = SqlViews(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self._session
+        if session is None:
+            return
+        try:
+            session.rollback()  # no-op after a commit
+        finally:
+            session.close()
+            self._session = None
+
+    def commit(self) -> None:
+        assert self._session is not None, "unit of work used outside its with-block"
+        self._session.commit()
+
+    def rollback(self) -> None:
+        assert self._session is not None, "unit of work used outside its with-block"
+        self._session.rollback()
+
+
+def sql_unit_of_work_factory(engine: Engine) -> UnitOfWorkFactory:
+    """A factory of units of work on ``engine`` (what ``Clinic`` is given)."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    return lambda: SqlUnitOfWork(factory)
