@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/alemtrack examples --examples examples
+	$(BIN)/alemtrack demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests examples

@@ -20,7 +20,7 @@ from alemtrack.errors import InputError
 from alemtrack.protocol import PROFILES, assess
 from alemtrack.protocol.catalogue import all_rules
 
-from . import plan, serve
+from . import demo, plan, serve
 from .common import Profile, fail, load, parse_date
 from .render import assessment_text, rules_table
 
@@ -126,3 +126,4 @@ def version_command() -> None:
 
 plan.register(app)
 serve.register(app)
+demo.register(app)

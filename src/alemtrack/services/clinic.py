@@ -22,7 +22,7 @@ from typing import Any, cast
 
 from alemtrack.errors import Conflict, FieldError, NotFound, ValidationError
 from alemtrack.interop.fhir import BundleReading, read_bundle
-from alemtrack.protocol.context import Context, build_context
+from alemtrack.protocol.context import Context, build_context, interval_until
 from alemtrack.protocol.engine import Assessment, assemble
 from alemtrack.protocol.facts import Analyte, PatientFacts
 from alemtrack.protocol.parameters import PROFILES, Parameters
@@ -30,6 +30,7 @@ from alemtrack.protocol.plan import REGIMENS, CoursePlan
 from alemtrack.protocol.plan import plan_course as protocol_plan_course
 from alemtrack.protocol.rules import FAMILIES
 from alemtrack.protocol.rules.monitoring import adherence as monitoring_adherence
+from alemtrack.protocol.rules.selection import retreatment_activity
 from alemtrack.store.ports import (
     AdherenceItemRecord,
     AlertRecord,
@@ -751,14 +752,8 @@ def _state(
         course.first_day + timedelta(days=ctx.scheduled_days(course.number) - 1)
         if course else None
     )
-    last = ctx.last_infusion
-    activity = last is not None and (
-        any(r.onset > last for r in ctx.facts.relapses)
-        or any(
-            m.date > last and ((m.gd_lesions or 0) > 0 or (m.new_t2_lesions or 0) > 0)
-            for m in ctx.facts.mri
-        )
-    )
+    # The protocol's own retreatment criteria (R-E3 via R-A1), not a looser local reading.
+    activity = retreatment_activity(ctx)[2]
     baseline = ctx.baseline(Analyte.CREATININE)
     return StateRecord(
         patient_id=patient_id,
@@ -774,6 +769,7 @@ def _state(
         course_first_day=course.first_day if course else None,
         course_end=course_end,
         activity_after_course=activity,
+        next_course_not_before=interval_until(ctx),
         creatinine_baseline=baseline.value if baseline else None,
         adherence_due=adherence_due,
         adherence_on_time=adherence_on_time,

@@ -82,7 +82,8 @@ class StateRecord:
     course_number: int | None  # the latest course given
     course_first_day: date | None
     course_end: date | None  # last scheduled day of the latest course given
-    activity_after_course: bool  # relapse or MRI activity after the latest course
+    activity_after_course: bool  # retreatment activity criteria met (R-E3) since the last course
+    next_course_not_before: date | None  # R-E2/R-E3 interval: 12 months after the last infusion
     creatinine_baseline: float | None
     adherence_due: int
     adherence_on_time: int
@@ -353,7 +354,8 @@ class ViewRepository(Protocol):
         ...
 
     def decisions(self, *, course2_by: date) -> list[DecisionRow]:
-        """Course 2 ready or due by ``course2_by``; course 3+ ready or on hold after activity."""
+        """Course 2 whose 12-month date falls by ``course2_by`` (whatever still holds it: the
+        decision is due); course 3+ ready or on hold once the activity criteria are met."""
         ...
 
     def adherence(self, patient_id: int | None) -> AdherenceTotals: ...

@@ -240,24 +240,37 @@ def _es2019_indication(ctx: Context, pheno: Condition) -> Iterator[Output]:
                     evidence([pheno, *scans]))
 
 
+def retreatment_activity(ctx: Context) -> tuple[tuple[Relapse, ...], tuple[MriScan, ...], bool]:
+    """The activity criteria for courses 3-4 (R-E3, CARE-MS extension, S3 ✔): after the previous
+    course, ≥1 protocol-defined relapse or an MRI with ≥2 new/enlarging T2 or ≥1 Gd+ lesion
+    (§12 N1). Returns the relapses and scans seen since, and whether the criteria are met."""
+    sel = ctx.params.selection
+    last = ctx.last_infusion
+    if last is None:
+        return (), (), False
+    relapses = tuple(
+        r for r in ctx.facts.relapses if r.protocol_defined and last < r.onset <= ctx.d1
+    )
+    scans = tuple(s for s in ctx.facts.mri if last < s.date <= ctx.d1)
+    met = len(relapses) >= sel.retreat_min_relapses.value or any(
+        _t2_at_least(s, sel.retreat_min_new_t2_lesions.value)
+        or _gd_at_least(s, sel.retreat_min_gd_lesions.value)
+        for s in scans
+    )
+    return relapses, scans, met
+
+
 def _retreatment_activity(ctx: Context) -> Iterator[Output]:
     """Courses 3-4 need disease activity after the previous course (R-E3, CARE-MS extension)."""
     sel = ctx.params.selection
-    last = ctx.last_infusion
-    assert last is not None
-    relapses: list[Relapse] = [r for r in ctx.facts.relapses
-                               if r.protocol_defined and last < r.onset <= ctx.d1]
-    if len(relapses) >= sel.retreat_min_relapses.value:
-        return
-    scans = [s for s in ctx.facts.mri if last < s.date <= ctx.d1]
-    if any(_t2_at_least(s, sel.retreat_min_new_t2_lesions.value)
-           or _gd_at_least(s, sel.retreat_min_gd_lesions.value) for s in scans):
+    relapses, scans, met = retreatment_activity(ctx)
+    if met:
         return
     prev = ctx.next_course_number - 1
     yield R_A1.gate(GateOutcome.HOLD, None,
                     f"course {ctx.next_course_number} needs disease activity after course {prev} "
-                    f"(last infusion {last}): {len(relapses)} protocol-defined relapse(s) "
-                    f"(< {sel.retreat_min_relapses.value}), no MRI with ≥"
+                    f"(last infusion {ctx.last_infusion}): {len(relapses)} protocol-defined "
+                    f"relapse(s) (< {sel.retreat_min_relapses.value}), no MRI with ≥"
                     f"{sel.retreat_min_new_t2_lesions.value} new/enlarging T2 or ≥"
                     f"{sel.retreat_min_gd_lesions.value} Gd-enhancing lesion(s)",
                     evidence([*relapses, *scans]))

@@ -176,6 +176,7 @@ def _state_record(row: PatientState) -> StateRecord:
         course_first_day=row.course_first_day,
         course_end=row.course_end,
         activity_after_course=row.activity_after_course,
+        next_course_not_before=row.next_course_not_before,
         creatinine_baseline=row.creatinine_baseline,
         adherence_due=row.adherence_due,
         adherence_on_time=row.adherence_on_time,
@@ -210,6 +211,7 @@ class SqlEvaluations:
             "course_first_day": state.course_first_day,
             "course_end": state.course_end,
             "activity_after_course": state.activity_after_course,
+            "next_course_not_before": state.next_course_not_before,
             "creatinine_baseline": state.creatinine_baseline,
             "adherence_due": state.adherence_due,
             "adherence_on_time": state.adherence_on_time,
@@ -642,15 +644,9 @@ class SqlViews:
     def decisions(self, *, course2_by: date) -> list[DecisionRow]:
         course2 = and_(
             PatientState.next_course_number == 2,
-            PatientState.phase.in_(("monitoring", "pre-treatment")),
-            or_(
-                PatientState.next_course_status == "ready",
-                and_(
-                    PatientState.next_course_status.in_(("blocked", "on-hold")),
-                    PatientState.earliest_start.is_not(None),
-                    PatientState.earliest_start <= course2_by,
-                ),
-            ),
+            PatientState.phase == "monitoring",
+            PatientState.next_course_status.in_(("ready", "blocked", "on-hold")),
+            PatientState.next_course_not_before <= course2_by,
         )
         retreat = and_(
             PatientState.next_course_number >= 3,

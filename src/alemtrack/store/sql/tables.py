@@ -134,6 +134,7 @@ class PatientState(Base):
     course_first_day: Mapped[date | None] = mapped_column(Date)
     course_end: Mapped[date | None] = mapped_column(Date)
     activity_after_course: Mapped[bool] = mapped_column(Boolean, default=False)
+    next_course_not_before: Mapped[date | None] = mapped_column(Date, nullable=True)
     creatinine_baseline: Mapped[float | None] = mapped_column(Float)
     adherence_due: Mapped[int] = mapped_column(Integer, default=0)
     adherence_on_time: Mapped[int] = mapped_column(Integer, default=0)

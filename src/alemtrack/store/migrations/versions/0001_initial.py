@@ -141,6 +141,7 @@ def upgrade() -> None:
         sa.Column("course_first_day", sa.Date(), nullable=True),
         sa.Column("course_end", sa.Date(), nullable=True),
         sa.Column("activity_after_course", sa.Boolean(), nullable=False),
+        sa.Column("next_course_not_before", sa.Date(), nullable=True),
         sa.Column("creatinine_baseline", sa.Float(), nullable=True),
         sa.Column("adherence_due", sa.Integer(), nullable=False),
         sa.Column("adherence_on_time", sa.Integer(), nullable=False),
