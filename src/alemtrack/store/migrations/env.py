@@ -7,10 +7,10 @@ from alembic import context
 from sqlalchemy import Connection
 
 from alemtrack.store.sql.engine import make_engine
-from alemtrack.store.sql.tables import Base
+from alemtrack.store.sql.schema import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def _run(connection: Connection) -> None:
