@@ -11,12 +11,16 @@ from datetime import date, datetime
 
 from alembic import command
 from alembic.config import Config
+from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from alemtrack.config import Settings
 from alemtrack.protocol.parameters import PROFILES
+from alemtrack.services.accounts import Accounts, SecurityPolicy
+from alemtrack.services.audit import AuditRecorder
 from alemtrack.services.clinic import Clinic
 from alemtrack.store.sql import make_engine, sql_unit_of_work_factory
+from alemtrack.store.sql.audit_store import SqlAuditStore
 
 MIGRATIONS = "alemtrack.store:migrations"
 
@@ -65,4 +69,42 @@ def build_clinic(
         params=PROFILES[settings.profile],
         now=now,
         on_close=engine.dispose,
+        audit=build_audit(engine, settings, now),
     )
+
+
+def build_audit(
+    engine: Engine, settings: Settings, now: Callable[[], datetime] | None = None
+) -> AuditRecorder:
+    """The audit trail on ``engine``; when the setting turns it off, that is recorded first."""
+    recorder = AuditRecorder(SqlAuditStore(engine), now=now, enabled=True)
+    if not settings.audit_enabled:
+        recorder.stopped_by_setting()
+    return recorder
+
+
+def security_policy(settings: Settings) -> SecurityPolicy:
+    """The authentication limits configured in ``settings``."""
+    return SecurityPolicy(
+        session_minutes=settings.session_minutes,
+        max_failures_per_user=settings.login_max_failures_user,
+        max_failures_per_address=settings.login_max_failures_address,
+        failure_window_minutes=settings.login_window_minutes,
+        lockout_minutes=settings.login_lockout_minutes,
+        token_days=settings.token_days,
+        access_token_seconds=settings.access_token_seconds,
+    )
+
+
+def build_accounts(
+    clinic: Clinic, settings: Settings, now: Callable[[], datetime] | None = None,
+    hasher: PasswordHasher | None = None,
+) -> Accounts:
+    """Users, sessions and tokens on the clinic's database (same units of work); logins,
+    failed logins, logouts, user changes and token issuance go to the clinic's audit trail.
+    ``hasher``: Argon2 parameters (tests use cheap ones; the default is argon2-cffi's)."""
+    accounts = Accounts(clinic.units_of_work, policy=security_policy(settings), now=now,
+                        hasher=hasher)
+    if clinic.audit is not None:
+        accounts.set_audit(clinic.audit.security_event)
+    return accounts

@@ -5,10 +5,15 @@
     ├── InputError              the input cannot be used as given (exit 2 / HTTP 422)
     │   ├── FhirInputError      a FHIR resource or field is malformed or unsupported
     │   │   └── UnitError       a quantity's unit cannot be converted, or its value is implausible
+    │   ├── Hl7InputError       an HL7 v2 message cannot be read as ORU^R01 (answered with AR)
+    │   ├── CsvInputError       a lab-result CSV file cannot be read (header, encoding)
     │   ├── ValidationError     one or more fields of a form or request are wrong (HTTP 422)
     │   └── UsageError          a command-line or request parameter is wrong
     ├── NotFound                no such patient, alert or record (HTTP 404)
-    └── Conflict                the action does not fit the record's state (HTTP 409)
+    ├── Conflict                the action does not fit the record's state (HTTP 409)
+    └── AccessDenied            authentication or authorization refused
+        ├── Unauthenticated     no valid credentials: unknown, expired or revoked (HTTP 401)
+        └── Forbidden           authenticated, but the role may not do this (HTTP 403)
 """
 
 from __future__ import annotations
@@ -72,5 +77,45 @@ class Conflict(AlemtrackError):
     """The action does not fit the record's current state (e.g. resolving a resolved alert)."""
 
 
+class Hl7InputError(InputError):
+    """An HL7 v2 message that cannot be read at all (framing, MSH, message type, version).
+
+    ``hl7_code`` is the HL7 table 0357 error code for the ERR segment of the rejecting ACK;
+    ``location`` names the segment and field (``MSH-9``) when known.
+    """
+
+    def __init__(self, message: str, *, hl7_code: str = "100", location: str | None = None
+                 ) -> None:
+        self.hl7_code = hl7_code
+        self.location = location
+        super().__init__(f"{location}: {message}" if location else message)
+
+
+class CsvInputError(InputError):
+    """A lab-result CSV file that cannot be read as a whole (encoding, header, columns);
+    ``line`` is the 1-based line number. Problems of single rows are reported per row."""
+
+    def __init__(self, line: int, message: str) -> None:
+        self.line = line
+        super().__init__(f"line {line}: {message}")
+
+
 class UsageError(InputError):
     """A command-line option or request parameter is wrong."""
+
+
+class AccessDenied(AlemtrackError):
+    """Authentication or authorization refused; the message never says which part was wrong
+    (user name or password)."""
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        self.retry_after = retry_after  # seconds, when throttled
+        super().__init__(message)
+
+
+class Unauthenticated(AccessDenied):
+    """No valid credentials: missing, wrong, expired, revoked, disabled or throttled."""
+
+
+class Forbidden(AccessDenied):
+    """The caller is known but its role may not perform the action."""

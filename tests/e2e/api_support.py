@@ -5,6 +5,10 @@ spoken to over real HTTP with httpx, and example bundles imported through
 
 A real server rather than Starlette's TestClient: the request bodies (declared, chunked,
 oversized) travel as they would from a hospital system.
+
+Every request authenticates for real: ``api_client`` creates one user per role (``USERS``) with a
+personal bearer token each; the client sends the neurologist's token unless a test passes
+``headers=client.auth(role)`` (or no ``Authorization`` at all to see the 401).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 
 from alemtrack import bootstrap
@@ -30,6 +35,13 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 TODAY = date(2026, 11, 12)  # the ITP example's assessment date (06-itp-month-19.case.json)
 API = "/api/v1"
+# One user per role; the neurologist is the default caller.
+USERS = {"admin": "admin", "neurologist": "dr.lind", "nurse": "nurse.k",
+         "pharmacist": "pharm.p", "viewer": "viewer.v"}
+DEFAULT_ROLE = "neurologist"
+PASSWORD = "correct-horse-battery-staple"
+# Argon2 at its cheapest: the tests create many users; production uses argon2-cffi's defaults.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 def settings_for(db: Path, **overrides: Any) -> Settings:
@@ -37,9 +49,25 @@ def settings_for(db: Path, **overrides: Any) -> Settings:
 
 
 class ApiClient(httpx.Client):
-    """An HTTP client of a running application; ``app`` is the application it talks to."""
+    """An HTTP client of a running application; ``app`` is the application it talks to,
+    ``tokens`` the personal bearer token of each role's user (``USERS``)."""
 
     app: FastAPI
+    tokens: dict[str, str]
+
+    def auth(self, role: str) -> dict[str, str]:
+        """Headers that authenticate as ``role``'s user."""
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+
+def add_users(app: FastAPI, password: str = PASSWORD) -> dict[str, str]:
+    """Create ``USERS`` in the application's accounts; each role's personal token."""
+    accounts = app.state.accounts
+    tokens = {}
+    for role, name in USERS.items():
+        accounts.add_user(name, role, password, by="test-setup")
+        tokens[role] = accounts.create_token(name, "tests", by="test-setup")[1]
+    return tokens
 
 
 @contextmanager
@@ -68,9 +96,14 @@ def api_client(db: Path, *, today: date = TODAY, **overrides: Any) -> Iterator[A
     settings = settings_for(db, **overrides)
     bootstrap.upgrade_database(settings.database_url)
     clinic = bootstrap.build_clinic(settings, clock=lambda: today)
-    app = create_app(clinic, settings)
-    with serve(app) as base_url, ApiClient(base_url=base_url, timeout=60) as client:
+    accounts = bootstrap.build_accounts(clinic, settings, hasher=FAST_HASHER)
+    app = create_app(clinic, settings, accounts)
+    tokens = add_users(app)
+    headers = {"Authorization": f"Bearer {tokens[DEFAULT_ROLE]}"}
+    with serve(app) as base_url, ApiClient(base_url=base_url, timeout=60,
+                                           headers=headers) as client:
         client.app = app
+        client.tokens = tokens
         yield client
 
 

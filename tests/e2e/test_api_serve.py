@@ -56,6 +56,16 @@ def test_serve_prints_its_address_and_answers_the_api_and_the_web_ui(tmp_path):
     port = _free_port()
     env = {"ALEMTRACK_DATABASE_URL": f"sqlite:///{tmp_path / 'clinic.db'}",
            "PATH": "/usr/bin:/bin"}
+    # The administrator's first steps: a user and a personal API token (docs/security.md).
+    from alemtrack.cli.main import app as alemtrack_cli
+
+    added = CliRunner().invoke(alemtrack_cli, ["user", "add", "anna", "--role", "viewer"],
+                               env=env)
+    assert added.exit_code == 0, added.output
+    made = CliRunner().invoke(alemtrack_cli, ["token", "create", "anna"], env=env)
+    assert made.exit_code == 0, made.output
+    token = made.output.rsplit("token (shown once): ", 1)[1].strip()
+    auth = {"Authorization": f"Bearer {token}"}
     process = subprocess.Popen(
         [sys.executable, "-c", _PROGRAM, "serve", "--port", str(port)],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -70,8 +80,11 @@ def test_serve_prints_its_address_and_answers_the_api_and_the_web_ui(tmp_path):
                 time.sleep(0.2)
         assert health is not None, "the server did not answer"
         assert health.json()["status"] == "ok"
-        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/patients").json()["total"] == 0
-        assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/patients",
+                         headers=auth).json()["total"] == 0
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/patients").status_code == 401
+        assert httpx.get(f"http://127.0.0.1:{port}/").headers["location"] == "/login?next=%2F"
+        assert httpx.get(f"http://127.0.0.1:{port}/login").status_code == 200
         assert "server" not in httpx.get(f"http://127.0.0.1:{port}/openapi.json").headers
     finally:
         process.terminate()

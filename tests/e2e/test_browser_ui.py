@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from tests.e2e.web_support import SITE, WebClinic, served
+from tests.e2e.web_support import PASSWORD, SITE, WebClinic, served
 
 ITP = "06-itp-month-19"
 CHROMIUM = "/usr/bin/chromium"
@@ -45,10 +45,17 @@ def app(tmp_path: Path) -> Iterator[tuple[str, WebClinic]]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def page(browser: Browser, app: tuple[str, WebClinic]) -> Iterator[Page]:
+    """A tab logged in as dr.rossi (neurologist) through the login page."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     tab = context.new_page()
     tab.set_default_timeout(15_000)
+    tab.goto(app[0] + "/")
+    expect(tab).to_have_url(re.compile(r"/login\?next=%2F$"))
+    tab.get_by_label("User name").fill("dr.rossi")
+    tab.get_by_label("Password").fill(PASSWORD)
+    tab.get_by_role("button", name="Log in").click()
+    expect(tab.locator("header.top")).to_contain_text("User: dr.rossi (neurologist)")
     yield tab
     context.close()
 
@@ -79,7 +86,6 @@ def test_acknowledging_the_urgent_platelet_alert_takes_it_off_the_open_list(
     page.screenshot(path=shots / "patient-before.png", full_page=True)
 
     card.get_by_label("Note").fill("Repeat CBC with smear booked today; patient called")
-    card.get_by_label("User").fill("dr.rossi")
     card.get_by_role("button", name="Acknowledge").click()
 
     expect(page.locator(".banner-ok")).to_have_text("Alert acknowledged.")
@@ -101,7 +107,6 @@ def test_a_creatinine_with_an_unknown_unit_shows_the_error_at_the_unit_field(
     expect(page.get_by_label("Unit")).to_have_value("mg/dL")  # proposed by the picker
     page.get_by_label("Value").fill("1.4")
     page.get_by_label("Unit").fill("furlongs")
-    page.get_by_label("User").fill("nurse.k")
     page.get_by_role("button", name="Save result").click()
 
     unit = page.locator(".field", has=page.locator("#f-unit"))

@@ -52,12 +52,24 @@ def test_demo_builds_the_clinic_prints_its_address_and_serves_the_worklist(tmp_p
          "--today", TODAY],
         cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    printed: list[str] = []
     try:
+        # The demo prints one user per role with a password, an API token, then its address.
+        # (Read up to the address here: communicate() later skips what readline buffered.)
+        assert process.stdout is not None
+        while not any("serving the demo clinic" in line for line in printed):
+            line = process.stdout.readline()
+            assert line, "the demo stopped: " + "".join(printed)
+            printed.append(line)
+        token_line = next(line for line in printed if "REST API token" in line)
+        token = token_line.rsplit(" ", 1)[1].strip()
+        auth = {"Authorization": f"Bearer {token}"}
         deadline = time.monotonic() + 240
         worklist = None
         while time.monotonic() < deadline and process.poll() is None:
             try:
-                worklist = httpx.get(f"http://127.0.0.1:{port}/api/v1/worklist", timeout=5)
+                worklist = httpx.get(f"http://127.0.0.1:{port}/api/v1/worklist", timeout=5,
+                                     headers=auth)
                 break
             except httpx.TransportError:
                 time.sleep(0.3)
@@ -65,11 +77,17 @@ def test_demo_builds_the_clinic_prints_its_address_and_serves_the_worklist(tmp_p
         assert worklist.status_code == 200
         body = worklist.json()
         assert body["infusions"], "the demo opens on a day with infusions"
-        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/patients").json()["total"] == 14
-        assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/patients",
+                         headers=auth).json()["total"] == 14
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/patients").status_code == 401
+        assert httpx.get(f"http://127.0.0.1:{port}/").headers["location"] == "/login?next=%2F"
+        assert httpx.get(f"http://127.0.0.1:{port}/login").status_code == 200
     finally:
         process.terminate()
-        output, _ = process.communicate(timeout=30)
+        rest, _ = process.communicate(timeout=30)
+    output = "".join(printed) + rest
+    for role in ("admin", "neurologist", "nurse", "pharmacist", "viewer"):
+        assert f" demo-{role} " in output, f"no {role} user printed"
     assert (tmp_path / "alemtrack-demo.db").is_file(), "default file in the current directory"
     assert f"alemtrack demo: serving the demo clinic at http://127.0.0.1:{port}/" in output
     assert "Traceback" not in output

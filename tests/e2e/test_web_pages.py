@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.web_support import SITE, WebClinic, served
+from tests.e2e.web_support import SITE, WebClinic, logged_in, served
 
 ITP = "06-itp-month-19"
 NAIVE = "01-treatment-naive-ready-to-start"
@@ -26,7 +26,7 @@ ANTI_GBM = "07-anti-gbm-creatinine-rise-haematuria"
 def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Client, WebClinic]]:
     """One clinic for the tests that only read."""
     with served(tmp_path_factory.mktemp("web") / "clinic.db") as (url, web), \
-            httpx.Client(base_url=url, timeout=60) as client:
+            logged_in(url) as client:
         yield client, web
 
 
@@ -34,7 +34,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Cli
 def fresh(tmp_path: Path) -> Iterator[tuple[httpx.Client, WebClinic]]:
     """A clinic of its own for a test that changes records."""
     with served(tmp_path / "clinic.db", (NAIVE, ITP)) as (url, web), \
-            httpx.Client(base_url=url, timeout=60) as client:
+            logged_in(url) as client:
         yield client, web
 
 
@@ -264,7 +264,6 @@ def test_a_valid_lab_result_is_saved_and_the_patient_page_confirms_it(
     response = client.post(f"/patients/{pid}/labs/new", data=lab(value="1,05"))
     assert response.status_code == 303
     assert response.headers["location"] == f"/patients/{pid}?done=lab"
-    assert response.cookies.get("alemtrack_user") == "nurse.k"
     points = web.clinic.patient(pid).labs["creatinine"]
     assert points[-1].date.isoformat() == "2026-11-20" and points[-1].value == pytest.approx(1.05)
     page = html(client.get(response.headers["location"]))
@@ -343,11 +342,18 @@ def test_a_checklist_with_no_answer_is_refused(fresh: tuple[httpx.Client, WebCli
     assert "Answer at least one question" in html(response)
 
 
-def test_every_entry_needs_a_user_name(fresh: tuple[httpx.Client, WebClinic]) -> None:
+def test_every_entry_is_recorded_as_the_logged_in_user_not_a_form_field(
+        fresh: tuple[httpx.Client, WebClinic]) -> None:
     client, web = fresh
-    response = client.post(f"/patients/{web.patients[ITP]}/labs/new", data=lab(actor=""))
-    assert response.status_code == 422
-    assert 'id="actor-error"' in html(response)
+    pid, aid = web.patients[ITP], itp_alert_id(web)
+    form = html(client.get(f"/patients/{pid}/labs/new"))
+    assert 'name="actor"' not in form and "Recorded as <strong>dr.rossi</strong>" in form
+    response = client.post(f"/patients/{pid}/alerts/{aid}/acknowledge",
+                           data={"note": "seen", "actor": "someone.else"})
+    assert response.status_code == 303
+    alert = next(a for a in web.clinic.alerts(patient_id=pid, status="acknowledged").items
+                 if a.id == aid)
+    assert alert.acknowledged_by == "dr.rossi"
 
 
 # ---- printables ------------------------------------------------------------------------------
@@ -421,4 +427,5 @@ def test_the_web_pages_stay_out_of_the_openapi_document(
         shared: tuple[httpx.Client, WebClinic]) -> None:
     client, _ = shared
     paths = client.get("/openapi.json").json()["paths"]
-    assert all(p.startswith("/api/v1") for p in paths)
+    # The REST API, the OAuth2 token endpoint and the CDS Hooks services; no web page.
+    assert all(p.startswith(("/api/v1", "/oauth/", "/cds-services")) for p in paths)

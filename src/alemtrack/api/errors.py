@@ -30,6 +30,9 @@ from alemtrack import errors
 log = logging.getLogger("alemtrack.api")
 
 INTERNAL_MESSAGE = "Internal server error; the details are in the server log."
+_BODY_UNREADABLE = "There was an error parsing the body"  # fastapi.routing, not exported
+OUT_OF_RANGE = ("a date in the request is too far in the past or future to compute with; "
+                "use dates between 1900 and 2200")
 
 
 # ---- the error shape, as documented in the OpenAPI document -------------------------------
@@ -60,6 +63,8 @@ class ErrorResponse(BaseModel):
 
 _ERROR_DOCS = {
     404: "No such patient or alert.",
+    401: "No valid credentials (bearer token missing, unknown, expired or revoked).",
+    403: "The caller's role may not perform this action (docs/security.md).",
     409: "The action does not fit the record's current state.",
     413: "The request body is larger than the configured maximum.",
     422: "A field or parameter is wrong; `details` names each field.",
@@ -85,6 +90,7 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     406: "not_acceptable",
     409: "conflict",
+    412: "precondition_failed",
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
@@ -96,8 +102,15 @@ def classify(exc: BaseException) -> tuple[int, str, str, list[dict[str, str]]]:
     """Status, code, message and field details for an exception."""
     if isinstance(exc, errors.NotFound):
         return 404, "not_found", str(exc), []
+    if isinstance(exc, OverflowError):
+        # Date arithmetic on a date the client sent (0001-01-01, 9999-12-31): bad input.
+        return 422, "input_error", OUT_OF_RANGE, []
     if isinstance(exc, errors.Conflict):
         return 409, "conflict", str(exc), []
+    if isinstance(exc, errors.Unauthenticated):
+        return 401, "unauthorized", str(exc), []
+    if isinstance(exc, errors.Forbidden):
+        return 403, "forbidden", str(exc), []
     if isinstance(exc, errors.ValidationError):
         return 422, "validation_error", str(exc), [e.as_dict() for e in exc.errors]
     if isinstance(exc, errors.FhirInputError):
@@ -109,6 +122,10 @@ def classify(exc: BaseException) -> tuple[int, str, str, list[dict[str, str]]]:
         details = [_request_error(e) for e in exc.errors()]
         summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
         return 422, "validation_error", summary or "invalid request", details
+    if isinstance(exc, StarletteHTTPException) and exc.detail == _BODY_UNREADABLE:
+        # FastAPI's 400 for a body that is not UTF-8: malformed JSON like any other (422).
+        return 422, "validation_error", "malformed JSON: the body is not UTF-8 JSON", [
+            {"field": "body", "message": "malformed JSON: the body is not UTF-8 JSON"}]
     if isinstance(exc, StarletteHTTPException):
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return exc.status_code, code, str(exc.detail), []
@@ -144,6 +161,10 @@ def error_payload(code: str, message: str,
 def error_response(exc: BaseException) -> JSONResponse:
     status, code, message, details = classify(exc)
     headers = getattr(exc, "headers", None) if isinstance(exc, StarletteHTTPException) else None
+    if isinstance(exc, errors.Unauthenticated):  # RFC 6750: say how to authenticate
+        headers = {"WWW-Authenticate": 'Bearer realm="alemtrack"'}
+        if exc.retry_after:
+            headers["Retry-After"] = str(exc.retry_after)
     return JSONResponse(error_payload(code, message, details), status_code=status,
                         headers=headers)
 
@@ -248,7 +269,8 @@ class BodyLimit:
 
 def install(app: FastAPI, *, max_body_bytes: int) -> None:
     """Register the error handlers and middlewares on ``app``."""
-    for exc_class in (errors.AlemtrackError, RequestValidationError, StarletteHTTPException):
+    for exc_class in (errors.AlemtrackError, RequestValidationError, StarletteHTTPException,
+                      OverflowError):
         app.add_exception_handler(exc_class, _handle)
     # The last added middleware is the outermost: CatchAll also covers BodyLimit.
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)

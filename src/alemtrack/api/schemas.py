@@ -305,10 +305,15 @@ class ImportReportOut(_Out):
     batch_id: int
     received: int = Field(description="Resources in the bundle (Patient included).")
     stored: int = Field(description="New or changed resources stored.")
-    unchanged: int = Field(description="Identical to what was already stored.")
+    unchanged: int = Field(description="Identical to (or older than) what was already "
+                                       "stored, or an older version beside its latest in the "
+                                       "same bundle.")
     superseded: int = Field(description="Earlier versions replaced by amended ones.")
     rejected: list[RejectedItemOut]
     patient_id: int
+    rejected_count: int = Field(
+        description="Entries refused (not stored); the ledger balances: received = stored + "
+                    "unchanged + rejected_count. `rejected` lists the reasons.")
 
 
 class ItemAdherenceOut(BaseModel):

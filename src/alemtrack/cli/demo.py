@@ -20,6 +20,7 @@ from alemtrack.api import create_app
 from alemtrack.config import Settings
 from alemtrack.demo.builder import DEFAULT_DATABASE, DemoBuild, build_demo
 from alemtrack.demo.generator import DEFAULT_PATIENTS, DEFAULT_SEED, DemoPatient, local_today
+from alemtrack.demo.users import ensure_demo_users
 from alemtrack.errors import AlemtrackError
 
 from .common import fail, parse_date
@@ -79,11 +80,20 @@ def register(app: typer.Typer) -> None:
             return
         settings = Settings(database_url=result.url, demo=True)
         clinic = bootstrap.build_clinic(settings, clock=(lambda: reference) if fixed else None)
+        accounts = bootstrap.build_accounts(clinic, settings)
+        # Real login in the demo too: one user per role, new passwords at every start.
+        typer.echo("alemtrack demo: log in as (new passwords at every start):")
+        users = ensure_demo_users(accounts)
+        for role, (name, password) in users.items():
+            typer.echo(f"  {role:<12} {name:<18} {password}")
+        neurologist = users["neurologist"][0]
+        token = accounts.create_token(neurologist, "demo", days=1, by="alemtrack-demo")[1]
+        typer.echo(f"alemtrack demo: REST API token of {neurologist} (1 day): {token}")
         shown = f"[{host}]" if ":" in host else host
         typer.echo(f"alemtrack demo: serving the demo clinic at http://{shown}:{port}/ "
                    f"(Ctrl+C stops)", )
         try:
-            uvicorn.run(create_app(clinic, settings), host=host, port=port, log_level="warning",
-                        server_header=False)
+            uvicorn.run(create_app(clinic, settings, accounts), host=host, port=port,
+                        log_level="warning", server_header=False)
         finally:
             clinic.close()

@@ -20,7 +20,7 @@ from alemtrack.errors import InputError
 from alemtrack.protocol import PROFILES, assess
 from alemtrack.protocol.catalogue import all_rules
 
-from . import demo, plan, serve
+from . import audit, backup, bulk, demo, imports, labfeed, plan, serve, users
 from .common import Profile, fail, load, parse_date
 from .render import assessment_text, rules_table
 
@@ -127,3 +127,9 @@ def version_command() -> None:
 plan.register(app)
 serve.register(app)
 demo.register(app)
+imports.register(app)
+backup.register(app)
+bulk.register(app)
+audit.register(app)
+labfeed.register(app)
+users.register(app)

@@ -48,6 +48,7 @@ from alemtrack.store.ports import (
 )
 
 from . import forms
+from .audit import AuditRecorder
 from .model import (
     SEVERITIES,
     Adherence,
@@ -88,8 +89,11 @@ class Clinic:
         params: Parameters | None = None,
         now: Callable[[], datetime] | None = None,
         on_close: Callable[[], None] | None = None,
+        audit: AuditRecorder | None = None,
     ) -> None:
         self._uow = uow
+        # The audit trail on the same database (bootstrap builds it; None for a bare Clinic).
+        self.audit = audit
         self._clock = clock
         self._params = params or PROFILES["eu"]
         self._now = now or (lambda: datetime.now(UTC))
@@ -105,6 +109,11 @@ class Clinic:
         if self._on_close is not None:
             self._on_close()
 
+    @property
+    def units_of_work(self) -> UnitOfWorkFactory:
+        """The unit-of-work factory: sibling services (accounts) share the database."""
+        return self._uow
+
     @contextmanager
     def _work(self) -> Iterator[UnitOfWork]:
         with self._uow() as uow:
@@ -117,6 +126,11 @@ class Clinic:
         reading = read_bundle(bundle)  # unusable bundle: FhirInputError, nothing stored
         entries = _bundle_entries(bundle)
         rejected_refs = {e.resource for e in reading.rejected}
+        # Ledger: every received entry ends in exactly one of stored, unchanged (identical,
+        # older than stored, or an older version beside its latest in this bundle) or refused.
+        # Entries without a resourceType are rejected by the reader and never become _Entry.
+        malformed = sum(1 for e in reading.rejected if e.resource.startswith("Bundle.entry["))
+        latest = _latest_versions(entries)
         patient_entry = next(e for e in entries if e.rtype == "Patient")
         fhir_id = patient_entry.rid
         name = _patient_name(patient_entry.body, fhir_id)
@@ -129,21 +143,22 @@ class Clinic:
                 patient = uow.patients.add(fhir_id, name, sex, birth)
             else:
                 uow.patients.update(patient.id, name, sex, birth)
-            keep = [
-                e for e in _latest_versions(entries)
-                if e.ref not in rejected_refs or e.rtype == "Patient"
-            ]
+            keep = [e for e in latest if e.ref not in rejected_refs or e.rtype == "Patient"]
             had_resources = uow.resources.count(patient.id, current_only=True) > 0
             counts = self._store(uow, patient.id, keep, source, batch_id, now)
+            counts.unchanged += len(entries) - len(latest)
+            refused = len(latest) - len(keep) + malformed
+            received = len(entries) + malformed
             rejected = [RejectedRecord(e.resource, str(e)) for e in reading.rejected]
             uow.imports.finish(
                 batch_id,
                 patient_id=patient.id,
-                received=len(entries),
+                received=received,
                 stored=counts.stored,
                 unchanged=counts.unchanged,
                 superseded=counts.superseded,
                 rejected=rejected,
+                rejected_count=refused,
             )
             if counts.stored or uow.evaluations.state(patient.id) is None:
                 # A new patient's stored resources are exactly what was just read: reuse it.
@@ -152,12 +167,14 @@ class Clinic:
             uow.commit()
         return ImportReport(
             batch_id=batch_id,
-            received=len(entries),
+            received=received,
             stored=counts.stored,
             unchanged=counts.unchanged,
             superseded=counts.superseded,
             rejected=tuple(RejectedItem(r.ref, r.reason) for r in rejected),
             patient_id=patient.id,
+            rejected_count=refused,
+            notes=reading.notes,
         )
 
     def _store(
@@ -417,11 +434,14 @@ class Clinic:
             )
         return Page(tuple(_alert(r) for r in rows), total, limit, offset)
 
-    def acknowledge_alert(self, alert_id: int, *, actor: str, note: str) -> AlertView:
-        """open -> acknowledged (who, when, note); Conflict from any other status."""
+    def acknowledge_alert(self, alert_id: int, *, actor: str, note: str,
+                          patient_id: int | None = None) -> AlertView:
+        """open -> acknowledged (who, when, note); Conflict from any other status.
+        ``patient_id``: the alert must be that patient's (NotFound otherwise), so an id in a
+        patient's URL never reaches another patient's alert."""
         _require_actor(actor)
         with self._work() as uow:
-            alert = self._alert_or_404(uow, alert_id)
+            alert = self._alert_or_404(uow, alert_id, patient_id)
             if alert.status != "open":
                 raise Conflict(f"alert {alert_id} is {alert.status}; only an open alert can be "
                                "acknowledged")
@@ -430,11 +450,13 @@ class Clinic:
             uow.commit()
         return _alert(updated)
 
-    def resolve_alert(self, alert_id: int, *, actor: str, note: str) -> AlertView:
-        """open or acknowledged -> resolved (who, when, note); Conflict when already resolved."""
+    def resolve_alert(self, alert_id: int, *, actor: str, note: str,
+                      patient_id: int | None = None) -> AlertView:
+        """open or acknowledged -> resolved (who, when, note); Conflict when already resolved.
+        ``patient_id`` as for ``acknowledge_alert``."""
         _require_actor(actor)
         with self._work() as uow:
-            alert = self._alert_or_404(uow, alert_id)
+            alert = self._alert_or_404(uow, alert_id, patient_id)
             if alert.status == "resolved":
                 raise Conflict(f"alert {alert_id} is already resolved")
             uow.alerts.resolve(alert_id, actor=actor, at=self._now(), note=note)
@@ -487,11 +509,54 @@ class Clinic:
             timeline=_timeline(facts, assessment, alerts),
         )
 
+    def patient_resource(
+        self, fhir_id: str
+    ) -> tuple[int, str, dict[str, Any], str | None] | None:
+        """The patient whose FHIR id is ``fhir_id``: (alemtrack id, name, the stored Patient
+        resource, its fullUrl), or None when not followed here. Lab feeds send their results
+        with this resource unchanged, so an import never touches the demographics."""
+        with self._work() as uow:
+            patient = uow.patients.by_fhir_id(fhir_id)
+            if patient is None:
+                return None
+            stored = [r for r in uow.resources.current(patient.id) if r.rtype == "Patient"]
+        if not stored:
+            return None
+        return patient.id, patient.name, dict(stored[0].body), stored[0].full_url
+
     def facts(self, patient_id: int) -> PatientFacts:
         """The patient's facts, read from the stored resources."""
         with self._work() as uow:
             self._patient_or_404(uow, patient_id)
             return _read(uow.resources.current(patient_id)).facts
+
+    def records(self, patient_id: int) -> tuple[dict[str, Any], ...]:
+        """The patient's current FHIR resources as stored, Patient first, as Bundle entries
+        (``resource``, and ``fullUrl`` when it came with one): what exports start from."""
+        with self._work() as uow:
+            self._patient_or_404(uow, patient_id)
+            resources = uow.resources.current(patient_id)
+        out = []
+        for r in sorted(resources, key=lambda r: (r.rtype != "Patient", r.id)):
+            entry: dict[str, Any] = {"resource": r.body}
+            if r.full_url:
+                entry["fullUrl"] = r.full_url
+            out.append(entry)
+        return tuple(out)
+
+    def assess(
+        self, patient_id: int, *, as_of: date | None = None
+    ) -> tuple[PatientFacts, Assessment]:
+        """Facts and assessment on ``as_of`` (default today) under the clinic's profile,
+        computed now and not persisted (exports, decision support)."""
+        facts = self.facts(patient_id)
+        ctx = build_context(facts, as_of or self._clock(), self._params)
+        outputs = [out for family in FAMILIES for out in family.evaluate(ctx)]
+        return facts, assemble(ctx, outputs)
+
+    def now(self) -> datetime:
+        """The clinic's current time (UTC; fixed in tests): when an export was made."""
+        return self._now()
 
     def worklist(self, day: date | None = None) -> Worklist:
         """The day's work, computed in the database from the persisted evaluations."""
@@ -573,10 +638,12 @@ class Clinic:
         return patient
 
     @staticmethod
-    def _alert_or_404(uow: UnitOfWork, alert_id: int) -> AlertRecord:
+    def _alert_or_404(uow: UnitOfWork, alert_id: int,
+                      patient_id: int | None = None) -> AlertRecord:
         alert = uow.alerts.get(alert_id)
-        if alert is None:
-            raise NotFound(f"no alert {alert_id}")
+        if alert is None or (patient_id is not None and alert.patient_id != patient_id):
+            raise NotFound(f"no alert {alert_id}" + (
+                f" for patient {patient_id}" if patient_id is not None else ""))
         return alert
 
 
@@ -604,9 +671,13 @@ class _Entry:
 
     @property
     def ref(self) -> str:
-        """The reader's name for it (what its rejections say)."""
-        return f"{self.rtype}/{self.body['id']}" if "id" in self.body else (
-            self.full_url or f"{self.rtype}/entry{self.index}")
+        """The reader's name for it (what its rejections say): exactly as the reader builds
+        it, so that a rejected resource is never stored under another name."""
+        rid = self.body.get("id")
+        if isinstance(rid, str) and rid.strip():
+            return f"{self.rtype}/{rid}"
+        full_url = self.full_url if self.full_url and self.full_url.strip() else None
+        return full_url or f"{self.rtype}/entry{self.index}"
 
     @property
     def meta_version(self) -> str | None:

@@ -152,6 +152,11 @@ class ImportReport:
     superseded: int  # earlier versions replaced by amended/corrected ones
     rejected: tuple[RejectedItem, ...]
     patient_id: int
+    # received entries refused (not stored); received = stored + unchanged + rejected_count.
+    # ``rejected`` lists the reasons, which may be more (or, for a Patient kept with an
+    # unreadable field, other) than the entries refused.
+    rejected_count: int = 0
+    notes: tuple[str, ...] = ()  # read with a change or ignored with a reason (the reader's)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,9 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from .cds_ports import CdsRepository
+from .security_ports import AccountRepository
+
 # ---- records ----------------------------------------------------------------------------------
 
 
@@ -325,7 +328,11 @@ class ImportRepository(Protocol):
         unchanged: int,
         superseded: int,
         rejected: Sequence[RejectedRecord],
-    ) -> None: ...
+        rejected_count: int,
+    ) -> None:
+        """Close the batch's ledger entry: received = stored + unchanged + rejected_count
+        (the database refuses a ledger that does not balance, migration 0004)."""
+        ...
 
     def count(self) -> int: ...
 
@@ -362,6 +369,8 @@ class ViewRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
+    accounts: AccountRepository  # users, sessions, tokens, clients (security_ports.py)
+    cds: CdsRepository  # CDS Hooks feedback and JWT replay cache (cds_ports.py)
     patients: PatientRepository
     resources: ResourceRepository
     evaluations: EvaluationRepository

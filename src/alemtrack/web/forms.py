@@ -135,14 +135,6 @@ def _number(state: FormState, name: str, *, required: bool = False,
     return value
 
 
-def read_actor(state: FormState) -> str | None:
-    actor = _text(state.values, "actor")
-    if not actor:
-        state.add("actor", "Enter your user name: every entry records who made it.")
-        return None
-    return actor
-
-
 def read_lab(state: FormState) -> LabEntry | None:
     code = _text(state.values, "code")
     if not code:

@@ -7,14 +7,13 @@ again, status 422, with the values as typed and each error next to its field.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -22,9 +21,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from alemtrack.config import Settings
 from alemtrack.errors import AlemtrackError, Conflict, InputError, NotFound, ValidationError
 from alemtrack.protocol.parameters import PROFILES
+from alemtrack.services.accounts import Actor, permitted
+from alemtrack.services.calendar import patient_calendar
 from alemtrack.services.clinic import Clinic
 from alemtrack.services.model import SEVERITIES, AlertView, DueView, LabPoint, PatientDetail
 
+from . import auth
 from . import forms as f
 from . import labels as lb
 from .plots import Band, Line, Marker, Point, line_chart
@@ -33,8 +35,6 @@ from .sheets import checklist_sections, render_alert_card, render_checklist_shee
 STATIC_DIR = Path(__file__).parent / "static"
 PAGE_SIZE = 25
 TIMELINE_SHOWN = 40
-USER_COOKIE = "alemtrack_user"
-_USER = re.compile(r"[\w.@+-]{1,64}")  # the same user names the REST API accepts
 
 SEVERITY_LABELS = {
     "critical": "Critical",
@@ -116,7 +116,14 @@ class Web:
                **context: Any) -> HTMLResponse:
         context.setdefault("nav", "")
         context.setdefault("today", self.today())
-        context.setdefault("user", request.cookies.get(USER_COOKIE, ""))
+        actor = getattr(request.state, "actor", None)
+        context.setdefault("user", actor.name if actor else "")
+        context.setdefault("role", actor.role if actor else "")
+        context.setdefault("csrf_token", getattr(request.state, "csrf", ""))
+        context.setdefault("bare", False)
+        # Pages show only what the role may do (the route refuses it anyway).
+        context.setdefault("can", lambda action: actor is not None
+                          and permitted(actor.role, action))
         html = self.env.get_template(name).render(request_path=request.url.path, **context)
         return HTMLResponse(html, status_code=status)
 
@@ -128,12 +135,6 @@ class Web:
     def not_found(self, request: Request, exc: Exception) -> HTMLResponse:
         return self.problem(request, 404, "Not found", str(exc) or "No such record.",
                             back="/patients")
-
-    @staticmethod
-    def remember(response: Response, actor: str) -> Response:
-        response.set_cookie(USER_COOKIE, actor, max_age=60 * 60 * 24 * 180, httponly=True,
-                            samesite="lax")
-        return response
 
     # -- patient page ------------------------------------------------------------------------
     def charts(self, detail: PatientDetail) -> list[dict[str, Any]]:
@@ -252,7 +253,10 @@ def install(app: FastAPI, clinic: Clinic, settings: Settings) -> None:
     router = APIRouter(include_in_schema=False)
 
     # -- worklist ----------------------------------------------------------------------------
-    @router.get("/", response_class=HTMLResponse)
+    def need(action: str) -> list[Any]:
+        return [Depends(auth.web_authorize(action))]
+
+    @router.get("/", response_class=HTMLResponse, dependencies=need("worklist.read"))
     def worklist_page(request: Request, day: str | None = None) -> HTMLResponse:
         chosen = _parse_day(day)
         notice = f"“{day}” is not a date; showing today." if day and chosen is None else None
@@ -266,7 +270,7 @@ def install(app: FastAPI, clinic: Clinic, settings: Settings) -> None:
         )
 
     # -- patient list ------------------------------------------------------------------------
-    @router.get("/patients", response_class=HTMLResponse)
+    @router.get("/patients", response_class=HTMLResponse, dependencies=need("patient.list"))
     def patients_page(request: Request, q: str = "", phase: str = "", overdue: str = "",
                       alerts: str = "", page: str = "1") -> HTMLResponse:
         number = int(page) if page.isdigit() and int(page) > 0 else 1
@@ -287,7 +291,8 @@ def install(app: FastAPI, clinic: Clinic, settings: Settings) -> None:
                           overdue=bool(overdue), alerts=bool(alerts))
 
     # -- patient page ------------------------------------------------------------------------
-    @router.get("/patients/{patient_id}", response_class=HTMLResponse)
+    @router.get("/patients/{patient_id}", response_class=HTMLResponse,
+                dependencies=need("patient.read"))
     def patient_page(request: Request, patient_id: int, done: str = "",
                      timeline: str = "") -> HTMLResponse:
         try:
@@ -300,20 +305,21 @@ def install(app: FastAPI, clinic: Clinic, settings: Settings) -> None:
 
     # -- alert actions -----------------------------------------------------------------------
     def alert_action(request: Request, patient_id: int, alert_id: int, values: dict[str, str],
-                     action: str) -> Response:
+                     action: str, actor: str) -> Response:
+        # The actor is the session's user: a form field cannot override it.
         state = f.FormState(values=values)
-        actor = f.read_actor(state)
-        if actor and not _USER.fullmatch(actor):
-            state.add("actor", "A user name: 1-64 letters, digits or . @ + - _")
         note = values.get("note", "").strip()
         if not note:
             state.add("note", "Write a note: what was done or decided.")
         if state.ok and actor:
             try:
+                # patient_id: alert X through patient Y's URL is "not found".
                 if action == "acknowledge":
-                    clinic.acknowledge_alert(alert_id, actor=actor, note=note)
+                    clinic.acknowledge_alert(alert_id, actor=actor, note=note,
+                                             patient_id=patient_id)
                 else:
-                    clinic.resolve_alert(alert_id, actor=actor, note=note)
+                    clinic.resolve_alert(alert_id, actor=actor, note=note,
+                                         patient_id=patient_id)
             except NotFound as exc:
                 return web.not_found(request, exc)
             except Conflict as exc:
@@ -323,7 +329,7 @@ def install(app: FastAPI, clinic: Clinic, settings: Settings) -> None:
             else:
                 done = "acknowledged" if action == "acknowledge" else "resolved"
                 target = f"/patients/{patient_id}?done={done}#alerts"
-                return web.remember(RedirectResponse(target, status_code=303), actor)
+                return RedirectResponse(target, status_code=303)
         try:
             detail = clinic.patient(patient_id)
         except NotFound as exc:
@@ -336,12 +342,18 @@ def install(app: FastAPI, clinic: Clinic, settings: Settings) -> None:
                                                 alert_values={alert_id: values}))
 
     @router.post("/patients/{patient_id}/alerts/{alert_id}/acknowledge")
-    async def acknowledge(request: Request, patient_id: int, alert_id: int) -> Response:
-        return alert_action(request, patient_id, alert_id, await _form(request), "acknowledge")
+    async def acknowledge(request: Request, patient_id: int, alert_id: int,
+                          actor: Annotated[Actor, Depends(auth.web_authorize(
+                              "alert.acknowledge"))]) -> Response:
+        return alert_action(request, patient_id, alert_id, await _form(request), "acknowledge",
+                            actor.name)
 
     @router.post("/patients/{patient_id}/alerts/{alert_id}/resolve")
-    async def resolve(request: Request, patient_id: int, alert_id: int) -> Response:
-        return alert_action(request, patient_id, alert_id, await _form(request), "resolve")
+    async def resolve(request: Request, patient_id: int, alert_id: int,
+                      actor: Annotated[Actor, Depends(auth.web_authorize("alert.resolve"))],
+                      ) -> Response:
+        return alert_action(request, patient_id, alert_id, await _form(request), "resolve",
+                            actor.name)
 
     # -- entry forms -------------------------------------------------------------------------
     def form_page(request: Request, patient_id: int, template: str, state: f.FormState,
@@ -356,18 +368,16 @@ def install(app: FastAPI, clinic: Clinic, settings: Settings) -> None:
                           vital_rows=f.VITAL_ROWS, sections=checklist_sections())
 
     def new_state(request: Request, **values: str) -> f.FormState:
-        base = {"on": web.today().isoformat(), "actor": request.cookies.get(USER_COOKIE, "")}
+        base = {"on": web.today().isoformat()}
         return f.FormState(values={**base, **values})
 
     def submit(request: Request, patient_id: int, template: str, values: dict[str, str],
                known: set[str], read: Callable[[f.FormState], Any],
-               save: Callable[[Any, str], object], done: str) -> Response:
+               save: Callable[[Any, str], object], done: str, actor: str) -> Response:
+        # The actor is the session's user: a form field cannot override it.
         state = f.FormState(values=values)
-        actor = f.read_actor(state)
-        if actor and not _USER.fullmatch(actor):
-            state.add("actor", "A user name: 1-64 letters, digits or . @ + - _")
         entry = read(state)
-        if entry is not None and actor and state.ok:
+        if entry is not None and state.ok:
             try:
                 save(entry, actor)
             except NotFound as exc:
@@ -378,49 +388,59 @@ def install(app: FastAPI, clinic: Clinic, settings: Settings) -> None:
                 state.general.append(str(exc))
             else:
                 target = f"/patients/{patient_id}?done={done}"
-                return web.remember(RedirectResponse(target, status_code=303), actor)
+                return RedirectResponse(target, status_code=303)
         if state.ok:  # read() refused without naming a field
             state.general.append("The form could not be read; check the fields.")
         return form_page(request, patient_id, template, state, status=422)
 
-    @router.get("/patients/{patient_id}/labs/new", response_class=HTMLResponse)
+    @router.get("/patients/{patient_id}/labs/new", response_class=HTMLResponse,
+                dependencies=need("entry.lab"))
     def lab_form(request: Request, patient_id: int, code: str = "") -> HTMLResponse:
         return form_page(request, patient_id, "form_lab.html.j2",
                          new_state(request, code=code, unit=lb.default_unit(code)))
 
     @router.post("/patients/{patient_id}/labs/new")
-    async def lab_submit(request: Request, patient_id: int) -> Response:
+    async def lab_submit(request: Request, patient_id: int,
+                         actor: Annotated[Actor, Depends(auth.web_authorize("entry.lab"))],
+                         ) -> Response:
         return submit(request, patient_id, "form_lab.html.j2", await _form(request),
                       f.LAB_FIELDS, f.read_lab,
                       lambda e, actor: clinic.enter_lab_result(patient_id, e, actor=actor),
-                      "lab")
+                      "lab", actor.name)
 
-    @router.get("/patients/{patient_id}/infusions/new", response_class=HTMLResponse)
+    @router.get("/patients/{patient_id}/infusions/new", response_class=HTMLResponse,
+                dependencies=need("infusion.record"))
     def infusion_form(request: Request, patient_id: int) -> HTMLResponse:
         return form_page(request, patient_id, "form_infusion.html.j2",
                          new_state(request, dose_mg="12"))
 
     @router.post("/patients/{patient_id}/infusions/new")
-    async def infusion_submit(request: Request, patient_id: int) -> Response:
+    async def infusion_submit(request: Request, patient_id: int,
+                              actor: Annotated[Actor, Depends(auth.web_authorize(
+                                  "infusion.record"))]) -> Response:
         return submit(request, patient_id, "form_infusion.html.j2", await _form(request),
                       f.INFUSION_FIELDS, f.read_infusion,
                       lambda e, actor: clinic.record_infusion_day(patient_id, e, actor=actor),
-                      "infusion")
+                      "infusion", actor.name)
 
-    @router.get("/patients/{patient_id}/checklists/new", response_class=HTMLResponse)
+    @router.get("/patients/{patient_id}/checklists/new", response_class=HTMLResponse,
+                dependencies=need("entry.clinical"))
     def checklist_form(request: Request, patient_id: int) -> HTMLResponse:
         return form_page(request, patient_id, "form_checklist.html.j2", new_state(request))
 
     @router.post("/patients/{patient_id}/checklists/new")
-    async def checklist_submit(request: Request, patient_id: int) -> Response:
+    async def checklist_submit(request: Request, patient_id: int,
+                               actor: Annotated[Actor, Depends(auth.web_authorize(
+                                   "entry.clinical"))]) -> Response:
         return submit(request, patient_id, "form_checklist.html.j2", await _form(request),
                       f.CHECKLIST_FIELDS, f.read_checklist,
                       lambda e, actor: clinic.record_checklist(patient_id, e[0], e[1],
                                                                actor=actor),
-                      "checklist")
+                      "checklist", actor.name)
 
     # -- printables --------------------------------------------------------------------------
-    @router.get("/patients/{patient_id}/print/infusion-sheet", response_class=HTMLResponse)
+    @router.get("/patients/{patient_id}/print/infusion-sheet", response_class=HTMLResponse,
+                dependencies=need("patient.read"))
     def infusion_sheet(request: Request, patient_id: int, start: str = "", at: str = "",
                        regimen: str = "") -> HTMLResponse:
         back = f"/patients/{patient_id}"
@@ -452,7 +472,8 @@ def install(app: FastAPI, clinic: Clinic, settings: Settings) -> None:
         return HTMLResponse(render_plan_html(plan, facts, patient_name=detail.summary.name,
                                              site_name=settings.site_name, back_url=back))
 
-    @router.get("/patients/{patient_id}/print/alert-card", response_class=HTMLResponse)
+    @router.get("/patients/{patient_id}/print/alert-card", response_class=HTMLResponse,
+                dependencies=need("patient.read"))
     def alert_card(request: Request, patient_id: int) -> HTMLResponse:
         try:
             detail = clinic.patient(patient_id)
@@ -465,7 +486,8 @@ def install(app: FastAPI, clinic: Clinic, settings: Settings) -> None:
             site_name=settings.site_name, printed_on=web.today(),
             back_url=f"/patients/{patient_id}"))
 
-    @router.get("/patients/{patient_id}/print/checklist", response_class=HTMLResponse)
+    @router.get("/patients/{patient_id}/print/checklist", response_class=HTMLResponse,
+                dependencies=need("patient.read"))
     def checklist_sheet(request: Request, patient_id: int) -> HTMLResponse:
         try:
             summary = clinic.patient(patient_id).summary
@@ -476,12 +498,26 @@ def install(app: FastAPI, clinic: Clinic, settings: Settings) -> None:
             month=f"{web.today():%B %Y}", site_name=settings.site_name,
             back_url=f"/patients/{patient_id}"))
 
-    @router.get("/print/checklist", response_class=HTMLResponse)
+    @router.get("/patients/{patient_id}/calendar.ics", dependencies=need("export.calendar"))
+    def calendar_download(request: Request, patient_id: int) -> Response:
+        """The patient page's calendar link: the session authenticates it (the REST route
+        ``/api/v1/patients/{id}/calendar.ics`` wants a bearer token, which a browser lacks)."""
+        try:
+            text = patient_calendar(clinic, patient_id)
+        except NotFound as exc:
+            return web.not_found(request, exc)
+        return Response(text, media_type="text/calendar; charset=utf-8", headers={
+            "Content-Disposition":
+                f'attachment; filename="alemtrack-patient-{patient_id}.ics"'})
+
+    @router.get("/print/checklist", response_class=HTMLResponse,
+                dependencies=need("patient.list"))
     def blank_checklist_sheet() -> HTMLResponse:
         return HTMLResponse(render_checklist_sheet(
             patient_name=None, birth_date=None, month=None, site_name=settings.site_name,
             back_url="/"))
 
+    auth.install(app, web, settings)  # /login, /logout, the refusal pages
     app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

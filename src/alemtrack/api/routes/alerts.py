@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 
-from ..deps import ActorDep, ClinicDep
+from ..deps import ClinicDep
 from ..errors import responses
 from ..schemas import AlertOut, AlertPageOut, NoteIn, Severity
+from ..security import Actor, authorize
 
 router = APIRouter(prefix="/alerts", tags=["alerts"])
 
@@ -17,7 +18,8 @@ AlertId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Alert id.")]
 CHANGE_ERRORS = responses(404, 409, 413)
 
 
-@router.get("", summary="List alerts", response_model=AlertPageOut, responses=responses())
+@router.get("", summary="List alerts", response_model=AlertPageOut, responses=responses(),
+            dependencies=[Depends(authorize("alert.read"))])
 def list_alerts(
     clinic: ClinicDep,
     status: Annotated[Literal["open", "acknowledged", "resolved", "all"], Query(
@@ -36,14 +38,16 @@ def list_alerts(
 @router.post("/{alert_id}/acknowledge", summary="Acknowledge an alert",
              response_model=AlertOut, responses=CHANGE_ERRORS)
 def acknowledge(alert_id: AlertId, body: NoteIn, clinic: ClinicDep,
-                actor: ActorDep) -> AlertOut:
+                actor: Annotated[Actor, Depends(authorize("alert.acknowledge"))]) -> AlertOut:
     """Record who saw the alert, when, and what was done (409 if it is not open)."""
-    return AlertOut.model_validate(clinic.acknowledge_alert(alert_id, actor=actor,
+    return AlertOut.model_validate(clinic.acknowledge_alert(alert_id, actor=actor.name,
                                                             note=body.note))
 
 
 @router.post("/{alert_id}/resolve", summary="Resolve an alert", response_model=AlertOut,
              responses=CHANGE_ERRORS)
-def resolve(alert_id: AlertId, body: NoteIn, clinic: ClinicDep, actor: ActorDep) -> AlertOut:
+def resolve(alert_id: AlertId, body: NoteIn, clinic: ClinicDep,
+            actor: Annotated[Actor, Depends(authorize("alert.resolve"))]) -> AlertOut:
     """Close the alert with a note (409 if it is already resolved)."""
-    return AlertOut.model_validate(clinic.resolve_alert(alert_id, actor=actor, note=body.note))
+    return AlertOut.model_validate(clinic.resolve_alert(alert_id, actor=actor.name,
+                                                        note=body.note))

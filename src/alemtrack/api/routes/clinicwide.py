@@ -6,14 +6,15 @@ import datetime as dt
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import JSONResponse
 
 from alemtrack import __version__
 
-from ..deps import ActorDep, ClinicDep
+from ..deps import ClinicDep
 from ..errors import error_payload, responses
 from ..schemas import AdherenceOut, HealthOut, ImportReportOut, WorklistOut
+from ..security import Actor, authorize
 from .common import adherence_out
 
 log = logging.getLogger("alemtrack.api")
@@ -49,7 +50,7 @@ def import_bundle(
         openapi_examples={"patient": {"summary": "One patient, one platelet count",
                                       "value": _BUNDLE_EXAMPLE}})],
     clinic: ClinicDep,
-    actor: ActorDep,
+    actor: Annotated[Actor, Depends(authorize("import.fhir"))],
     source: Annotated[str, Query(min_length=1, max_length=100,
                                  description="Where the bundle comes from (kept in the "
                                              "import ledger).")] = "api",
@@ -58,11 +59,11 @@ def import_bundle(
     supersedes the earlier version. Unusable resources are listed in `rejected`; the patient
     is re-evaluated."""
     return ImportReportOut.model_validate(clinic.import_bundle(bundle, source=source,
-                                                               actor=actor))
+                                                               actor=actor.name))
 
 
 @worklist.get("/worklist", summary="The day's worklist", response_model=WorklistOut,
-              responses=responses())
+              responses=responses(), dependencies=[Depends(authorize("worklist.read"))])
 def get_worklist(
     clinic: ClinicDep,
     day: Annotated[dt.date | None, Query(description="The day; today when absent.")] = None,
@@ -72,7 +73,7 @@ def get_worklist(
 
 
 @adherence.get("/adherence", summary="Clinic monitoring adherence", response_model=AdherenceOut,
-               responses=responses())
+               responses=responses(), dependencies=[Depends(authorize("worklist.read"))])
 def clinic_adherence(
     clinic: ClinicDep,
     as_of: Annotated[dt.date | None, Query(description="Count up to this date.")] = None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 
 from alemtrack.errors import NotFound, UsageError
 from alemtrack.services.model import (
@@ -18,7 +18,7 @@ from alemtrack.services.model import (
     VitalsEntry,
 )
 
-from ..deps import ActorDep, ClinicDep
+from ..deps import ClinicDep
 from ..errors import responses
 from ..schemas import (
     AdherenceOut,
@@ -37,6 +37,7 @@ from ..schemas import (
     RelapseIn,
     VaccinationIn,
 )
+from ..security import Actor, authorize
 from .common import adherence_out
 
 router = APIRouter(prefix="/patients", tags=["patients"])
@@ -46,6 +47,10 @@ MAX_OFFSET = 1_000_000
 
 PatientId = Annotated[int, Path(ge=1, le=2**31 - 1, description="alemtrack patient id.")]
 ENTRY_ERRORS = responses(404, 413)
+# Who records: the authenticated user, never a body field.
+LabActor = Annotated[Actor, Depends(authorize("entry.lab"))]
+InfusionActor = Annotated[Actor, Depends(authorize("infusion.record"))]
+ClinicalActor = Annotated[Actor, Depends(authorize("entry.clinical"))]
 
 
 def _summary(view: PatientSummary) -> PatientSummaryOut:
@@ -64,7 +69,7 @@ def _detail(view: PatientDetail) -> PatientDetailOut:
 
 
 @router.get("", summary="List and search patients", response_model=PatientPageOut,
-            responses=responses())
+            responses=responses(), dependencies=[Depends(authorize("patient.list"))])
 def list_patients(
     clinic: ClinicDep,
     q: Annotated[str | None, Query(max_length=100,
@@ -84,14 +89,15 @@ def list_patients(
 
 
 @router.get("/{patient_id}", summary="A patient's record", response_model=PatientDetailOut,
-            responses=responses(404))
+            responses=responses(404), dependencies=[Depends(authorize("patient.read"))])
 def get_patient(patient_id: PatientId, clinic: ClinicDep) -> PatientDetailOut:
     """Summary, latest assessment, lab history per analyte, alerts and timeline."""
     return _detail(clinic.patient(patient_id))
 
 
 @router.get("/{patient_id}/assessment", summary="A patient's latest assessment",
-            response_model=AssessmentOut, responses=responses(404))
+            response_model=AssessmentOut, responses=responses(404),
+            dependencies=[Depends(authorize("patient.read"))])
 def get_assessment(patient_id: PatientId, clinic: ClinicDep) -> AssessmentOut:
     """The JSON of interfaces.md §2 from the latest evaluation (404 if never evaluated)."""
     assessment = clinic.patient(patient_id).assessment
@@ -101,7 +107,8 @@ def get_assessment(patient_id: PatientId, clinic: ClinicDep) -> AssessmentOut:
 
 
 @router.post("/{patient_id}/evaluate", summary="Evaluate a patient now",
-             response_model=PatientSummaryOut, responses=responses(404))
+             response_model=PatientSummaryOut, responses=responses(404),
+             dependencies=[Depends(authorize("patient.evaluate"))])
 def evaluate(
     patient_id: PatientId,
     clinic: ClinicDep,
@@ -115,18 +122,18 @@ def evaluate(
 @router.post("/{patient_id}/labs", status_code=201, summary="Enter a lab result",
              response_model=PatientSummaryOut, responses=ENTRY_ERRORS)
 def enter_lab(patient_id: PatientId, body: LabIn, clinic: ClinicDep,
-              actor: ActorDep) -> PatientSummaryOut:
+              actor: LabActor) -> PatientSummaryOut:
     """Checks the LOINC code, the unit (converted to the analyte's unit) and plausibility;
     a wrong field is a 422 naming it. The patient is re-evaluated."""
     entry = LabEntry(code=body.code.strip(), value=body.value, unit=body.unit, on=body.on,
                      qual=body.qual, ref_low=body.ref_low, ref_high=body.ref_high)
-    return _summary(clinic.enter_lab_result(patient_id, entry, actor=actor))
+    return _summary(clinic.enter_lab_result(patient_id, entry, actor=actor.name))
 
 
 @router.post("/{patient_id}/infusions", status_code=201, summary="Record an infusion day",
              response_model=PatientSummaryOut, responses=ENTRY_ERRORS)
 def record_infusion(patient_id: PatientId, body: InfusionIn, clinic: ClinicDep,
-                    actor: ActorDep) -> PatientSummaryOut:
+                    actor: InfusionActor) -> PatientSummaryOut:
     """Dose, lot, vital signs and any infusion reaction (grade, time, rate, what was done)."""
     entry = InfusionEntry(
         on=body.on, start=body.start, end=body.end, dose_mg=body.dose_mg, lot=body.lot.strip(),
@@ -135,52 +142,54 @@ def record_infusion(patient_id: PatientId, body: InfusionIn, clinic: ClinicDep,
                                  diastolic=v.diastolic) for v in body.vitals),
         reaction_grade=body.reaction_grade, reaction_at=body.reaction_at,
         rate_at_stop_ml_h=body.rate_at_stop_ml_h, reaction_action=body.reaction_action)
-    return _summary(clinic.record_infusion_day(patient_id, entry, actor=actor))
+    return _summary(clinic.record_infusion_day(patient_id, entry, actor=actor.name))
 
 
 @router.post("/{patient_id}/relapses", status_code=201, summary="Record a relapse",
              response_model=PatientSummaryOut, responses=ENTRY_ERRORS)
 def record_relapse(patient_id: PatientId, body: RelapseIn, clinic: ClinicDep,
-                   actor: ActorDep) -> PatientSummaryOut:
+                   actor: ClinicalActor) -> PatientSummaryOut:
     return _summary(clinic.record_relapse(patient_id, body.onset, disabling=body.disabling,
-                                          actor=actor))
+                                          actor=actor.name))
 
 
 @router.post("/{patient_id}/edss", status_code=201, summary="Record an EDSS score",
              response_model=PatientSummaryOut, responses=ENTRY_ERRORS)
 def record_edss(patient_id: PatientId, body: EdssIn, clinic: ClinicDep,
-                actor: ActorDep) -> PatientSummaryOut:
-    return _summary(clinic.record_edss(patient_id, body.on, body.value, actor=actor))
+                actor: ClinicalActor) -> PatientSummaryOut:
+    return _summary(clinic.record_edss(patient_id, body.on, body.value, actor=actor.name))
 
 
 @router.post("/{patient_id}/mri", status_code=201, summary="Record MRI findings",
              response_model=PatientSummaryOut, responses=ENTRY_ERRORS)
 def record_mri(patient_id: PatientId, body: MriIn, clinic: ClinicDep,
-               actor: ActorDep) -> PatientSummaryOut:
+               actor: ClinicalActor) -> PatientSummaryOut:
     entry = MriEntry(on=body.on, gd_lesions=body.gd_lesions, new_t2_lesions=body.new_t2_lesions,
                      t2_load_increase=body.t2_load_increase, pml_signs=body.pml_signs)
-    return _summary(clinic.record_mri(patient_id, entry, actor=actor))
+    return _summary(clinic.record_mri(patient_id, entry, actor=actor.name))
 
 
 @router.post("/{patient_id}/vaccinations", status_code=201, summary="Record a vaccination",
              response_model=PatientSummaryOut, responses=ENTRY_ERRORS)
 def record_vaccination(patient_id: PatientId, body: VaccinationIn, clinic: ClinicDep,
-                       actor: ActorDep) -> PatientSummaryOut:
+                       actor: ClinicalActor) -> PatientSummaryOut:
     return _summary(clinic.record_vaccination(patient_id, body.on, body.cvx.strip(),
-                                              actor=actor))
+                                              actor=actor.name))
 
 
 @router.post("/{patient_id}/checklists", status_code=201,
              summary="Record monthly symptom-checklist answers",
              response_model=PatientSummaryOut, responses=ENTRY_ERRORS)
 def record_checklist(patient_id: PatientId, body: ChecklistIn, clinic: ClinicDep,
-                     actor: ActorDep) -> PatientSummaryOut:
+                     actor: ClinicalActor) -> PatientSummaryOut:
     """Fig 4 answers keyed by Questionnaire linkId (neph-urine, haem-bruising, ...)."""
-    return _summary(clinic.record_checklist(patient_id, body.on, body.answers, actor=actor))
+    return _summary(clinic.record_checklist(patient_id, body.on, body.answers,
+                                            actor=actor.name))
 
 
 @router.get("/{patient_id}/plan", summary="Plan the next course",
-            response_model=CoursePlanOut, responses=responses(404))
+            response_model=CoursePlanOut, responses=responses(404),
+            dependencies=[Depends(authorize("patient.read"))])
 def plan_course(
     patient_id: PatientId,
     clinic: ClinicDep,
@@ -199,7 +208,8 @@ def plan_course(
 
 
 @router.get("/{patient_id}/adherence", summary="A patient's monitoring adherence",
-            response_model=AdherenceOut, responses=responses(404))
+            response_model=AdherenceOut, responses=responses(404),
+            dependencies=[Depends(authorize("patient.read"))])
 def patient_adherence(
     patient_id: PatientId,
     clinic: ClinicDep,

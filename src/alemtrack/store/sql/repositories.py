@@ -439,6 +439,7 @@ class SqlImports:
         unchanged: int,
         superseded: int,
         rejected: Sequence[RejectedRecord],
+        rejected_count: int,
     ) -> None:
         self.s.execute(
             update(ImportBatch)
@@ -450,6 +451,7 @@ class SqlImports:
                 unchanged=unchanged,
                 superseded=superseded,
                 rejected=[{"ref": r.ref, "reason": r.reason} for r in rejected],
+                rejected_count=rejected_count,
             )
         )
 

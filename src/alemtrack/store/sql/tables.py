@@ -79,6 +79,9 @@ class ImportBatch(Base):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     superseded: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Entries refused; the ledger balances: received = stored + unchanged + rejected_count
+    # (a CHECK on PostgreSQL, triggers on SQLite: migration 0004).
+    rejected_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Resource(Base):

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..cds_ports import CdsRepository
 from ..ports import (
     AlertRepository,
     EvaluationRepository,
@@ -17,6 +18,8 @@ from ..ports import (
     UnitOfWorkFactory,
     ViewRepository,
 )
+from ..security_ports import AccountRepository
+from .cds_repository import SqlCds
 from .repositories import (
     SqlAlerts,
     SqlEvaluations,
@@ -25,6 +28,7 @@ from .repositories import (
     SqlResources,
     SqlViews,
 )
+from .security_repository import SqlAccounts
 
 
 class SqlUnitOfWork:
@@ -36,6 +40,8 @@ class SqlUnitOfWork:
     alerts: AlertRepository
     imports: ImportRepository
     views: ViewRepository
+    accounts: AccountRepository
+    cds: CdsRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._factory = session_factory
@@ -50,6 +56,8 @@ class SqlUnitOfWork:
         self.alerts = SqlAlerts(session)
         self.imports = SqlImports(session)
         self.views = SqlViews(session)
+        self.accounts = SqlAccounts(session)
+        self.cds = SqlCds(session)
         return self
 
     def __exit__(
