@@ -38,6 +38,7 @@ from alemtrack.services.bulk import BulkReport, import_bulk
 from alemtrack.services.clinic import Clinic
 from alemtrack.services.exports import export_patient, find_patient
 
+from .audit import record_command
 from .common import fail, parse_date
 
 _SHOWN = 50  # refusals and rejections printed in full; the rest are counted
@@ -126,6 +127,10 @@ def register(app: typer.Typer) -> None:
                     clinic, files, source=source[:200], actor=actor or _default_actor(),
                     progress=lambda phase, n: progress.advance(tasks[phase], n),
                 )
+            record_command(clinic, "import.fhir", actor=actor or _default_actor(),
+                           detail={"source": source[:200], "files": report.files,
+                                   "patients": report.patients, "stored": report.stored,
+                                   "rejected": report.rejected, "refused": report.refused})
         except InputError as exc:
             fail(str(exc))
         finally:
@@ -157,6 +162,8 @@ def register(app: typer.Typer) -> None:
             patient_id = find_patient(clinic, patient)
             bundle = export_patient(clinic, patient_id, actor=actor or _default_actor(),
                                     as_of=as_of, records=records)
+            record_command(clinic, "export.fhir", patient_id=patient_id,
+                           actor=actor or _default_actor(), detail={"records": records})
         except (InputError, NotFound) as exc:
             fail(str(exc))
         finally:

@@ -31,6 +31,7 @@ from alemtrack.errors import AlemtrackError, InputError
 from alemtrack.services.clinic import Clinic
 from alemtrack.services.model import ImportReport
 
+from .audit import record_command
 from .common import fail
 
 
@@ -73,6 +74,9 @@ def import_files(clinic: Clinic, files: list[Path], *, source: str | None, actor
             sys.stderr.flush()
             continue
         # import_bundle returned: its unit of work has committed. Only now acknowledge.
+        record_command(clinic, "import.fhir", patient_id=report.patient_id, actor=actor,
+                       detail={"source": path.name, "stored": report.stored,
+                               "unchanged": report.unchanged, "rejected": report.rejected_count})
         for item in report.rejected:
             sys.stderr.write(f"rejected: {path}: {item.reason}\n")
         sys.stdout.write(ack_line(path, report) + "\n")

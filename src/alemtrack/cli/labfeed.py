@@ -36,6 +36,7 @@ from alemtrack.interop.hl7v2.mllp import start_listener
 from alemtrack.services.clinic import Clinic
 from alemtrack.services.labfeed import LabFeed
 
+from .audit import record_command
 from .common import fail
 
 _BATCH_SEGMENTS = ("FHS", "BHS", "BTS", "FTS")
@@ -96,6 +97,8 @@ def register(app: typer.Typer) -> None:
                 messages = split_messages(text) or [text]
                 for number, message in enumerate(messages, start=1):
                     outcome = feed.receive_hl7(message, source=f"hl7:{path.name}", actor=actor)
+                    record_command(clinic, "import.lab-feed", actor=actor,
+                                   detail={"source": f"hl7:{path.name}", "ack": outcome.code})
                     msa = next((s for s in outcome.ack.split("\r") if s.startswith("MSA")), "")
                     summary = msa.split("|")[3] if msa.count("|") >= 3 else ""
                     sys.stdout.write(f"{path}: message {number}: {outcome.code} {summary}\n")
@@ -140,6 +143,10 @@ def register(app: typer.Typer) -> None:
                 outcome = feed.import_csv(_lines(handle, progress, check), source=f"csv:"
                                           f"{file.name}", actor=actor, dry_run=dry_run,
                                           on_patient=on_patient)
+            if not dry_run:
+                record_command(clinic, "import.lab-feed", actor=actor,
+                               detail={"source": f"csv:{file.name}", "rows": outcome.rows,
+                                       "rejected": len(outcome.rejected)})
         except InputError as exc:
             fail(f"{file}: {exc}")
         finally:
@@ -169,7 +176,10 @@ def register(app: typer.Typer) -> None:
         feed = LabFeed(clinic, facility=settings.site_name)
 
         def handle(text: str) -> str:
-            return feed.answer_hl7(text, source=f"mllp:{port}", actor=actor)
+            ack = feed.answer_hl7(text, source=f"mllp:{port}", actor=actor)
+            record_command(clinic, "import.lab-feed", actor=actor,
+                           detail={"source": f"mllp:{port}"})
+            return ack
 
         async def run() -> None:
             server = await start_listener(handle, host=host, port=port)
