@@ -12,7 +12,6 @@ operating-system user).
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,23 +22,17 @@ from typing import Annotated, TextIO
 
 import typer
 
-from alemtrack import bootstrap
 from alemtrack.config import Settings
-from alemtrack.errors import AlemtrackError
 from alemtrack.services import audit_fhir
 from alemtrack.services.audit import AUDIT_EXPORT, AUDIT_VERIFY, FAILURE, SUCCESS, AuditRecorder
 from alemtrack.services.clinic import Clinic
 
-from .common import fail
+from .common import default_actor, fail, open_clinic
 
 
 class ExportFormat(StrEnum):
     ndjson = "ndjson"
     bundle = "bundle"
-
-
-def _default_actor() -> str:
-    return f"cli:{os.environ.get('USER') or os.environ.get('USERNAME') or 'unknown'}"
 
 
 def record_command(clinic: Clinic, action: str, *, patient_id: int | None = None,
@@ -48,21 +41,17 @@ def record_command(clinic: Clinic, action: str, *, patient_id: int | None = None
     """Record what a command did (``import.fhir``, ``export.fhir``, ...) in the audit trail,
     as the operating-system user: every import and export is recorded, not only HTTP ones."""
     if clinic.audit is not None:
-        clinic.audit.record(action, actor=actor or _default_actor(), patient_id=patient_id,
+        clinic.audit.record(action, actor=actor or default_actor(), patient_id=patient_id,
                             outcome=outcome, detail={"via": "cli", **(detail or {})})
 
 
 Actor = Annotated[str, typer.Option("--actor", help="Who runs the command (recorded).",
-                                    default_factory=_default_actor)]
+                                    default_factory=default_actor)]
 
 
 @contextmanager
 def _recorder() -> Iterator[AuditRecorder]:
-    settings = Settings()  # values come from the environment
-    try:
-        clinic = bootstrap.build_clinic(settings)
-    except AlemtrackError as exc:
-        fail(str(exc))
+    clinic = open_clinic()
     try:
         assert clinic.audit is not None  # bootstrap always builds it
         yield clinic.audit

@@ -12,7 +12,6 @@ anything was refused or rejected).
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 import time
@@ -30,33 +29,15 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from alemtrack import bootstrap
-from alemtrack.config import Settings
-from alemtrack.errors import AlemtrackError, InputError, NotFound
+from alemtrack.errors import InputError, NotFound
 from alemtrack.interop.fhir.bulk import ndjson_files
 from alemtrack.services.bulk import BulkReport, import_bulk
-from alemtrack.services.clinic import Clinic
 from alemtrack.services.exports import export_patient, find_patient
 
 from .audit import record_command
-from .common import fail, parse_date
+from .common import default_actor, fail, open_clinic, parse_date
 
 _SHOWN = 50  # refusals and rejections printed in full; the rest are counted
-
-
-def _default_actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no user name for this uid (containers)
-        return "cli"
-
-
-def _clinic() -> Clinic:
-    settings = Settings()  # values come from the environment
-    try:
-        return bootstrap.build_clinic(settings)
-    except AlemtrackError as exc:
-        fail(str(exc))
 
 
 def summary_lines(report: BulkReport, seconds: float) -> list[str]:
@@ -114,7 +95,7 @@ def register(app: typer.Typer) -> None:
         if not files:
             fail("no *.ndjson files in " + ", ".join(map(str, paths)))
         total = sum(f.stat().st_size for f in files)
-        clinic = _clinic()
+        clinic = open_clinic()
         err = Console(stderr=True)
         started = time.monotonic()
         try:
@@ -124,10 +105,10 @@ def register(app: typer.Typer) -> None:
                 tasks = {"index": progress.add_task("indexing", total=total),
                          "import": progress.add_task("importing", total=total)}
                 report = import_bulk(
-                    clinic, files, source=source[:200], actor=actor or _default_actor(),
+                    clinic, files, source=source[:200], actor=actor or default_actor(),
                     progress=lambda phase, n: progress.advance(tasks[phase], n),
                 )
-            record_command(clinic, "import.fhir", actor=actor or _default_actor(),
+            record_command(clinic, "import.fhir", actor=actor or default_actor(),
                            detail={"source": source[:200], "files": report.files,
                                    "patients": report.patients, "stored": report.stored,
                                    "rejected": report.rejected, "refused": report.refused})
@@ -156,14 +137,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Export a patient's plan and state as a FHIR R4 Bundle (CarePlan, Task, DetectedIssue,
         Flag, Provenance), with the records they come from."""
-        clinic = _clinic()
+        clinic = open_clinic()
         try:
             as_of = parse_date(on, "--on") if on else None
             patient_id = find_patient(clinic, patient)
-            bundle = export_patient(clinic, patient_id, actor=actor or _default_actor(),
+            bundle = export_patient(clinic, patient_id, actor=actor or default_actor(),
                                     as_of=as_of, records=records)
             record_command(clinic, "export.fhir", patient_id=patient_id,
-                           actor=actor or _default_actor(), detail={"records": records})
+                           actor=actor or default_actor(), detail={"records": records})
         except (InputError, NotFound) as exc:
             fail(str(exc))
         finally:

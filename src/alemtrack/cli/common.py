@@ -3,6 +3,7 @@ the one way to fail on unusable input (exit 2, the reason on stderr)."""
 
 from __future__ import annotations
 
+import getpass
 import sys
 from datetime import date
 from enum import StrEnum
@@ -11,8 +12,11 @@ from typing import NoReturn
 
 import typer
 
-from alemtrack.errors import UsageError
+from alemtrack import bootstrap
+from alemtrack.config import Settings
+from alemtrack.errors import AlemtrackError, UsageError
 from alemtrack.interop.fhir import BundleReading, read_bundle_file
+from alemtrack.services.clinic import Clinic
 
 
 class Profile(StrEnum):
@@ -44,3 +48,20 @@ def load(bundle: Path, *, strict: bool = False) -> BundleReading:
     if strict and reading.rejected:
         raise UsageError(f"{len(reading.rejected)} resource(s) rejected and --strict given")
     return reading
+
+
+def default_actor() -> str:
+    """Who runs a command, as recorded in ledgers and the audit trail: ``cli:<OS user>``."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name for this uid (containers)
+        return "cli"
+
+
+def open_clinic(settings: Settings | None = None) -> Clinic:
+    """The clinic on the configured database (settings from the environment), or exit 2 with
+    the reason. The caller closes it."""
+    try:
+        return bootstrap.build_clinic(settings or Settings())
+    except AlemtrackError as exc:
+        fail(str(exc))

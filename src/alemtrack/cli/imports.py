@@ -16,7 +16,6 @@ still imported).
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from collections.abc import Iterator
@@ -25,14 +24,12 @@ from typing import Annotated, Any
 
 import typer
 
-from alemtrack import bootstrap
-from alemtrack.config import Settings
-from alemtrack.errors import AlemtrackError, InputError
+from alemtrack.errors import InputError
 from alemtrack.services.clinic import Clinic
 from alemtrack.services.model import ImportReport
 
 from .audit import record_command
-from .common import fail
+from .common import default_actor, fail, open_clinic
 
 
 def bundle_files(paths: list[Path]) -> Iterator[Path]:
@@ -49,13 +46,6 @@ def ack_line(path: Path, report: ImportReport) -> str:
             f"stored={report.stored} unchanged={report.unchanged} "
             f"superseded={report.superseded} rejected={report.rejected_count} "
             f"patient={report.patient_id}")
-
-
-def _default_actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no user name for this uid (containers)
-        return "cli"
 
 
 def import_files(clinic: Clinic, files: list[Path], *, source: str | None, actor: str) -> int:
@@ -100,13 +90,9 @@ def register(app: typer.Typer) -> None:
         files = list(bundle_files(bundles))
         if not files:
             fail("no bundle files (*.json) found in " + ", ".join(map(str, bundles)))
-        settings = Settings()  # values come from the environment
+        clinic = open_clinic()
         try:
-            clinic = bootstrap.build_clinic(settings)
-        except AlemtrackError as exc:
-            fail(str(exc))
-        try:
-            failed = import_files(clinic, files, source=source, actor=actor or _default_actor())
+            failed = import_files(clinic, files, source=source, actor=actor or default_actor())
         finally:
             clinic.close()
         if failed:

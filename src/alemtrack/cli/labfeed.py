@@ -29,25 +29,21 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from alemtrack import bootstrap
 from alemtrack.config import Settings
-from alemtrack.errors import AlemtrackError, InputError
+from alemtrack.errors import InputError
 from alemtrack.interop.hl7v2.mllp import start_listener
 from alemtrack.services.clinic import Clinic
 from alemtrack.services.labfeed import LabFeed
 
 from .audit import record_command
-from .common import fail
+from .common import fail, open_clinic
 
 _BATCH_SEGMENTS = ("FHS", "BHS", "BTS", "FTS")
 
 
 def _clinic() -> tuple[Clinic, Settings]:
     settings = Settings()  # values come from the environment
-    try:
-        return bootstrap.build_clinic(settings), settings
-    except AlemtrackError as exc:
-        fail(str(exc))
+    return open_clinic(settings), settings
 
 
 def split_messages(text: str) -> list[str]:
