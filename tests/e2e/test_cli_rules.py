@@ -28,3 +28,16 @@ def test_rules_text_shows_the_itp_rule_with_its_source():
     assert result.exit_code == 0
     assert "R-H4" in result.stdout
     assert "R-G0" in result.stdout
+
+
+def test_rules_text_explains_every_source_key_the_rules_cite():
+    from alemtrack.protocol.catalogue import SOURCES, all_rules
+
+    cited = {
+        key for r in all_rules() for key in SOURCES
+        if key not in ("✔", "◐", "✱") and re.search(rf"(?<![\w-]){re.escape(key)}\b", r.source)
+    }
+    assert {"S3", "EU", "US"} <= cited
+    result = runner.invoke(app, ["rules"], terminal_width=200)
+    assert "003_595478138bec9c2b.txt" in result.stdout
+    assert "Sources (clinical-rules.md §0)" in result.stdout

@@ -22,7 +22,7 @@ from alemtrack.protocol.catalogue import all_rules
 
 from . import audit, backup, bulk, demo, imports, labfeed, plan, serve, users
 from .common import Profile, fail, load, parse_date
-from .render import assessment_text, rules_table
+from .render import assessment_text, rules_table, sources_table
 
 app = typer.Typer(
     name="alemtrack",
@@ -78,7 +78,9 @@ def rules_command(
         ]
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     else:
-        Console().print(rules_table(rules))
+        console = Console()
+        console.print(rules_table(rules))
+        console.print(sources_table())
 
 
 @app.command("examples")

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from rich.table import Table
 
+from alemtrack.protocol.catalogue import SOURCES
 from alemtrack.protocol.engine import Assessment
 from alemtrack.protocol.results import Rule
 
@@ -78,4 +79,14 @@ def rules_table(rules: Iterable[Rule]) -> Table:
     table.add_column("Source")
     for r in rules:
         table.add_row(r.id, r.title, r.produces, r.source)
+    return table
+
+
+def sources_table() -> Table:
+    """The legend of the source keys the rules cite."""
+    table = Table(title="Sources (clinical-rules.md §0)", show_header=False)
+    table.add_column("Key", no_wrap=True)
+    table.add_column("Source")
+    for key, text in SOURCES.items():
+        table.add_row(key, text)
     return table
