@@ -488,9 +488,59 @@ def case16() -> tuple[str, Bundle]:
     return "16-latent-tb-isoniazid-started", b
 
 
+def case17() -> tuple[str, Bundle]:
+    # US profile. Dimethyl fumarate 2019-2026 (one prior DMT: the US label "generally" reserves
+    # alemtuzumab for >=2), two disabling relapses in 2026 and a Gd+ MRI; complete work-up with
+    # the US urine protein:creatinine ratio; course 1 planned 2026-12-07, but neither the
+    # patient's REMS enrolment nor the site's REMS certification is on record.
+    b = Bundle("p17", "Okafor", "Daniel", "male", D(1992, 8, 14))
+    b.rrms(D(2019, 5, 6))
+    b.med_statement("1373478", "dimethyl fumarate", D(2019, 7, 1), D(2026, 10, 16))
+    b.relapse(D(2026, 2, 9))
+    b.relapse(D(2026, 8, 31))
+    b.mri(D(2026, 9, 21), gd=1, new_t2=2)
+    b.edss(2.0, D(2026, 9, 21))
+    b.infection_screen(D(2026, 10, 19), female=False)
+    b.routine_vaccines(influenza=D(2026, 10, 5), pcv13=D(2025, 10, 6), ppsv23=D(2026, 1, 12),
+                       td=D(2021, 3, 1))
+    _candidate_workup(b, D(2026, 11, 25), female=False, lym=1.35, tsh=1.6)
+    b.lab("upcr", 48, D(2026, 11, 25))
+    b.ecg_cxr(D(2026, 11, 25))
+    b.skin_exam(D(2026, 11, 25))
+    b.course_paperwork(D(2026, 11, 20))
+    b.plan_course(D(2026, 12, 7), 5, authored=D(2026, 11, 20))
+    b.premedication_orders(D(2026, 12, 7), D(2026, 11, 20))
+    return "17-us-one-prior-dmt-rems-missing", b
+
+
+def case18() -> tuple[str, Bundle]:
+    # es2019 profile (S3 as published). Glatiramer 2019-2026, one relapse in 2025 and an MRI
+    # with 2 new T2 lesions on 2026-09-28 (S3 Rec 1 activity); work-up complete, S3 Table P
+    # premedication and aciclovir ordered; course 1 planned 2026-12-14. Low-dose aspirin since
+    # 2025: an anti-platelet therapy, a 2020 EU contraindication applied in es2019 (§12 N6).
+    b = Bundle("p18", "Salvat", "Irene", "female", D(1997, 2, 20))
+    b.rrms(D(2019, 10, 7))
+    b.med_statement("214582", "glatiramer acetate", D(2019, 11, 4), D(2026, 11, 2))
+    b.med_statement("1191", "aspirin 100 mg daily", D(2025, 3, 10), None)
+    b.relapse(D(2025, 6, 16))
+    b.mri(D(2026, 9, 28), gd=0, new_t2=2)
+    b.edss(1.5, D(2026, 9, 28))
+    b.infection_screen(D(2026, 10, 19), female=True)
+    b.routine_vaccines(influenza=D(2026, 10, 12), pcv13=D(2025, 11, 3), ppsv23=D(2026, 1, 19),
+                       td=D(2020, 5, 4))
+    _candidate_workup(b, D(2026, 11, 30), female=True, lym=1.7, tsh=2.0)
+    b.ecg_cxr(D(2026, 11, 30))
+    b.skin_exam(D(2026, 11, 30))
+    b.course_paperwork(D(2026, 11, 23))
+    b.qual("hcg", False, D(2026, 12, 8))
+    b.plan_course(D(2026, 12, 14), 5, authored=D(2026, 11, 23))
+    b.premedication_orders(D(2026, 12, 14), D(2026, 11, 23))
+    return "18-es2019-mri-activity-on-aspirin", b
+
+
 CASES: tuple[Callable[[], tuple[str, Bundle]], ...] = (
     case01, case02, case03, case04, case05, case06, case07, case08, case09, case10, case11,
-    case12, case13, case14, case15, case16,
+    case12, case13, case14, case15, case16, case17, case18,
 )
 
 

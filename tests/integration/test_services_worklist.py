@@ -1,4 +1,4 @@
-"""The day's worklist, patient lists and adherence on a small clinic (the 16 example patients),
+"""The day's worklist, patient lists and adherence on a small clinic (the example patients),
 computed in the database; each must agree with the patients' own assessments."""
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from alemtrack.services.model import SEVERITIES
 from tests.conftest import EXAMPLES, FakeClock
 
 TODAY = date(2026, 11, 21)
+EXAMPLE_PATIENTS = len(list(EXAMPLES.glob("*.bundle.json")))  # 18; grows with examples/
 
 
 @pytest.fixture(scope="module")
 def small_clinic(module_database_url: str) -> Iterator[Clinic]:
-    """The 16 example patients imported on 21 November 2026 (read-only in these tests)."""
+    """The example patients imported on 21 November 2026 (read-only in these tests)."""
     clock = FakeClock(TODAY)
     clinic = build_clinic(Settings(database_url=module_database_url), clock=clock, now=clock.now)
     for path in sorted(EXAMPLES.glob("*.bundle.json")):
@@ -107,11 +108,12 @@ def test_patients_are_found_by_name_or_fhir_id_and_filtered(small_clinic: Clinic
     assert overdue.total == len(overdue.items) > 0
     assert all(p.overdue > 0 for p in overdue.items)
     not_overdue = small_clinic.list_patients(overdue=False, limit=100)
-    assert overdue.total + not_overdue.total == 16
+    assert overdue.total + not_overdue.total == EXAMPLE_PATIENTS
     with_alerts = small_clinic.list_patients(open_alerts=True, limit=100)
     assert all(p.open_alerts > 0 and p.top_severity for p in with_alerts.items)
     first, second = (small_clinic.list_patients(limit=10, offset=o) for o in (0, 10))
-    assert (first.total, len(first.items), len(second.items)) == (16, 10, 6)
+    assert (first.total, len(first.items), len(second.items)) == (
+        EXAMPLE_PATIENTS, 10, min(10, EXAMPLE_PATIENTS - 10))
     assert not {p.id for p in first.items} & {p.id for p in second.items}
 
 

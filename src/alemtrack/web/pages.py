@@ -27,6 +27,7 @@ from alemtrack.services.clinic import Clinic
 from alemtrack.services.model import SEVERITIES, AlertView, DueView, LabPoint, PatientDetail
 
 from . import auth
+from . import clinical as clin
 from . import forms as f
 from . import labels as lb
 from .plots import Band, Line, Marker, Point, line_chart
@@ -47,6 +48,10 @@ DONE_MESSAGES = {
     "lab": "Lab result saved; the patient was re-evaluated.",
     "infusion": "Infusion day recorded; the patient was re-evaluated.",
     "checklist": "Symptom checklist saved; the patient was re-evaluated.",
+    "relapse": "Relapse recorded; the patient was re-evaluated.",
+    "edss": "EDSS score recorded; the patient was re-evaluated.",
+    "mri": "MRI report recorded; the patient was re-evaluated.",
+    "vaccination": "Vaccination recorded; the patient was re-evaluated.",
     "acknowledged": "Alert acknowledged.",
     "resolved": "Alert resolved.",
 }
@@ -365,7 +370,8 @@ def install(app: FastAPI, clinic: Clinic, settings: Settings) -> None:
         return web.render(request, template, status=status, nav="patients", s=summary,
                           form=state, lab_choices=lb.lab_choices(),
                           common_units=lb.COMMON_UNITS, qualitative=lb.QUALITATIVE_RESULTS,
-                          vital_rows=f.VITAL_ROWS, sections=checklist_sections())
+                          vital_rows=f.VITAL_ROWS, sections=checklist_sections(),
+                          vaccines=clin.vaccine_choices(), edss_scores=clin.EDSS_SCORES)
 
     def new_state(request: Request, **values: str) -> f.FormState:
         base = {"on": web.today().isoformat()}
@@ -437,6 +443,46 @@ def install(app: FastAPI, clinic: Clinic, settings: Settings) -> None:
                       lambda e, actor: clinic.record_checklist(patient_id, e[0], e[1],
                                                                actor=actor),
                       "checklist", actor.name)
+
+    # -- clinical events (relapse, EDSS, MRI, vaccination): one page each ----------------------
+    # (path segment, template, fields, reader, save, done key); all need entry.clinical.
+    clinical_forms: tuple[tuple[str, str, set[str], Callable[[f.FormState, date], Any],
+                                Callable[[int, Any, str], object], str], ...] = (
+        ("relapses", "form_relapse.html.j2", clin.RELAPSE_FIELDS, clin.read_relapse,
+         lambda pid, e, actor: clinic.record_relapse(pid, e[0], disabling=e[1], actor=actor),
+         "relapse"),
+        ("edss", "form_edss.html.j2", clin.EDSS_FIELDS, clin.read_edss,
+         lambda pid, e, actor: clinic.record_edss(pid, e[0], e[1], actor=actor), "edss"),
+        ("mri", "form_mri.html.j2", clin.MRI_FIELDS, clin.read_mri,
+         lambda pid, e, actor: clinic.record_mri(pid, e, actor=actor), "mri"),
+        ("vaccinations", "form_vaccination.html.j2", clin.VACCINATION_FIELDS,
+         clin.read_vaccination,
+         lambda pid, e, actor: clinic.record_vaccination(pid, e[0], e[1], actor=actor),
+         "vaccination"),
+    )
+
+    def clinical_routes(segment: str, template: str, known: set[str],
+                        read: Callable[[f.FormState, date], Any],
+                        save: Callable[[int, Any, str], object], done: str) -> None:
+        first = "onset" if segment == "relapses" else "on"
+
+        @router.get(f"/patients/{{patient_id}}/{segment}/new", response_class=HTMLResponse,
+                    dependencies=need("entry.clinical"), name=f"{done}_form")
+        def clinical_form(request: Request, patient_id: int) -> HTMLResponse:
+            state = f.FormState(values={first: web.today().isoformat()})
+            return form_page(request, patient_id, template, state)
+
+        @router.post(f"/patients/{{patient_id}}/{segment}/new", name=f"{done}_submit")
+        async def clinical_submit(request: Request, patient_id: int,
+                                  actor: Annotated[Actor, Depends(auth.web_authorize(
+                                      "entry.clinical"))]) -> Response:
+            # The reader gets the clinic's date: nothing is recorded in the future.
+            return submit(request, patient_id, template, await _form(request), known,
+                          lambda state: read(state, web.today()),
+                          lambda e, actor: save(patient_id, e, actor), done, actor.name)
+
+    for spec in clinical_forms:
+        clinical_routes(*spec)
 
     # -- printables --------------------------------------------------------------------------
     @router.get("/patients/{patient_id}/print/infusion-sheet", response_class=HTMLResponse,
