@@ -87,6 +87,7 @@ def security_policy(settings: Settings) -> SecurityPolicy:
     """The authentication limits configured in ``settings``."""
     return SecurityPolicy(
         session_minutes=settings.session_minutes,
+        session_idle_minutes=settings.session_idle_minutes,
         max_failures_per_user=settings.login_max_failures_user,
         max_failures_per_address=settings.login_max_failures_address,
         failure_window_minutes=settings.login_window_minutes,

@@ -7,8 +7,9 @@ clinical core. ``Settings()`` is built once by the entry points and passed to ``
 from __future__ import annotations
 
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Asymmetric JWS algorithms only: ``none`` and HMAC (HS*) cannot be configured for CDS Hooks.
@@ -24,6 +25,21 @@ class CdsIssuer(BaseModel):
     jwks: dict[str, Any] | None = Field(None, description="Its JWK Set inline, instead of a URL.")
     subjects: list[str] = Field(default_factory=list,
                                 description="Accepted `sub` (client ids); empty: any.")
+    fhir_servers: list[str] = Field(
+        default_factory=list, description="FHIR base URLs this client may name as "
+        "`fhirServer` (each allows that base and the URLs under it); alemtrack reads no other "
+        "server and sends the client's access token nowhere else. Empty: nothing is fetched.")
+
+    @field_validator("fhir_servers")
+    @classmethod
+    def _http_bases(cls, servers: list[str]) -> list[str]:
+        for url in servers:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname \
+                    or "@" in parts.netloc or parts.query or parts.fragment:
+                raise ValueError(f"fhir_servers: {url!r} is not an http(s) base URL "
+                                 "(no user info, query or fragment)")
+        return servers
 
     @model_validator(mode="after")
     def _one_key_source(self) -> CdsIssuer:
@@ -55,6 +71,9 @@ class Settings(BaseSettings):
     session_minutes: int = Field(
         480, ge=5, le=24 * 60, description="Lifetime of a web session (minutes, absolute); "
         "logout ends it at once.")
+    session_idle_minutes: int = Field(
+        30, ge=1, le=24 * 60, description="A web session unused for this long (minutes) is "
+        "ended on the server; the next page asks to log in again.")
     cookie_secure: Literal["auto", "always", "never"] = Field(
         "auto", description="Secure flag of the session cookie: `auto` sets it when the request "
         "came over https (behind a proxy: run uvicorn with --proxy-headers).")

@@ -11,6 +11,7 @@
     │   └── UsageError          a command-line or request parameter is wrong
     ├── NotFound                no such patient, alert or record (HTTP 404)
     ├── Conflict                the action does not fit the record's state (HTTP 409)
+    │   └── ConcurrentWrite     another unit of work wrote the same record first (retry it)
     └── AccessDenied            authentication or authorization refused
         ├── Unauthenticated     no valid credentials: unknown, expired or revoked (HTTP 401)
         └── Forbidden           authenticated, but the role may not do this (HTTP 403)
@@ -75,6 +76,13 @@ class NotFound(AlemtrackError):
 
 class Conflict(AlemtrackError):
     """The action does not fit the record's current state (e.g. resolving a resolved alert)."""
+
+
+class ConcurrentWrite(Conflict):
+    """Another unit of work committed the same record first (a new patient, or the current
+    version of a resource: the database keeps one): the whole unit of work was rolled back and
+    may be retried from the start. Raised by the store; services retry a bounded number of
+    times, then let it surface (HTTP 409)."""
 
 
 class Hl7InputError(InputError):

@@ -20,11 +20,13 @@ from alemtrack.protocol import assess
 
 from .api_support import ApiClient, bundle
 from .cds_support import (
+    ISSUER,
     alemtuzumab_draft,
     auth,
     cds_client,
     hook_request,
     prefetch_of,
+    public_jwks,
     spec_file,
 )
 
@@ -36,8 +38,23 @@ CLINIC_DAY = date(2026, 11, 20)  # cds_client's default clock
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiClient]:
-    with cds_client(tmp_path_factory.mktemp("cds") / "cds.db") as c:
+def fhir_base() -> Iterator[str]:
+    """The fake FHIR server of this module (``_Fhir``), running for all its tests."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Fhir)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/fhir"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory, fhir_base: str) -> Iterator[ApiClient]:
+    # The EHR may have its data fetched from the fake FHIR server only (its allow-list).
+    issuer = {"iss": ISSUER, "jwks": public_jwks(), "fhir_servers": [fhir_base]}
+    with cds_client(tmp_path_factory.mktemp("cds") / "cds.db", cds_issuers=[issuer]) as c:
         yield c
 
 
@@ -244,23 +261,20 @@ class _Fhir(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def fhir_server(stem: str) -> Iterator[str]:
+def fhir_server(stem: str, base: str) -> Iterator[str]:
+    """The fake FHIR server at ``base`` serving the example ``stem``."""
     _Fhir.resources = [e["resource"] for e in bundle(stem)["entry"]]
     _Fhir.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Fhir)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/fhir"
+        yield base
     finally:
-        server.shutdown()
-        server.server_close()
+        _Fhir.resources = []
 
 
 def test_without_prefetch_the_service_fetches_from_fhir_server_with_the_bearer(
-    client: ApiClient,
+    client: ApiClient, fhir_base: str,
 ) -> None:
-    with fhir_server("02-fingolimod-washout-lymphopenia") as base:
+    with fhir_server("02-fingolimod-washout-lymphopenia", fhir_base) as base:
         body = hook_request(
             "order-sign", "p02", None, [alemtuzumab_draft("p02", "2026-12-01")],
             fhirServer=base, fhirAuthorization={
@@ -275,8 +289,9 @@ def test_without_prefetch_the_service_fetches_from_fhir_server_with_the_bearer(
         assert all(bearer == "Bearer fhir-token-123" for _, bearer in _Fhir.seen)
 
 
-def test_a_fhir_server_that_refuses_the_token_gives_412(client: ApiClient) -> None:
-    with fhir_server("02-fingolimod-washout-lymphopenia") as base:
+def test_a_fhir_server_that_refuses_the_token_gives_412(client: ApiClient,
+                                                        fhir_base: str) -> None:
+    with fhir_server("02-fingolimod-washout-lymphopenia", fhir_base) as base:
         body = hook_request(
             "patient-view", "p02", None, fhirServer=base, fhirAuthorization={
                 "access_token": "wrong", "token_type": "Bearer", "expires_in": 300,

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from .errors import CdsError
+from .servers import fhir_server_allowed
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +60,24 @@ class FhirClient:
     """GETs against one FHIR server with a bearer access token."""
 
     def __init__(self, base_url: str, access_token: str | None, transport: HttpTransport,
-                 *, timeout: float = 10.0, max_pages: int = 20) -> None:
+                 *, timeout: float = 10.0, max_pages: int = 20,
+                 allowed: Sequence[str] | None = None) -> None:
         scheme = urlsplit(base_url).scheme
         if scheme not in ("http", "https"):
             raise FhirFetchError(f"fhirServer {base_url!r} is not an http(s) URL")
         self.base_url = base_url.rstrip("/") + "/"
+        # The client's allowed FHIR bases (servers.py), checked before every GET, next pages
+        # included; None: no list (direct use of this class).
+        self._allowed = tuple(allowed) if allowed is not None else None
         self._token = access_token
         self._transport = transport
         self._timeout = timeout
         self._max_pages = max_pages
 
     def _get(self, url: str, what: str) -> dict[str, Any] | None:
+        if self._allowed is not None and not fhir_server_allowed(url, self._allowed, base=False):
+            raise FhirFetchError(f"{what}: {urlsplit(url)._replace(query='').geturl()} is not "
+                                 "under an allowed FHIR server of this client; not fetched")
         headers = {"Accept": "application/fhir+json"}
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"

@@ -41,6 +41,8 @@ class TrustedIssuer:
     jwks_url: str | None = None
     jwks: Mapping[str, Any] | None = None
     subjects: frozenset[str] = frozenset()  # allowed ``sub`` (client ids); empty: any
+    # FHIR bases it may name as fhirServer (cds_hooks/servers.py); empty: none is fetched.
+    fhir_servers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,7 +68,8 @@ def resolve_prefetch(
     client: Callable[[], FhirClient | None],
 ) -> PrefetchResult:
     """Every key of ``templates``: from ``prefetch`` when present (``None`` kept as no data),
-    otherwise fetched through ``client()``; ``PrefetchUnavailable`` when that is impossible."""
+    otherwise fetched through ``client()``; ``PrefetchUnavailable`` when that is impossible
+    (``client()`` returns None or raises ``FhirFetchError``, or a fetch fails)."""
     values: dict[str, dict[str, Any] | None] = {}
     missing: list[str] = []
     for key in templates:
@@ -82,7 +83,10 @@ def resolve_prefetch(
             missing.append(key)
     if not missing:
         return PrefetchResult(values, (), tuple(values))
-    fhir = client()
+    try:
+        fhir = client()
+    except FhirFetchError as exc:  # e.g. a fhirServer outside the client's allow-list
+        raise PrefetchUnavailable(tuple(missing), str(exc)) from exc
     if fhir is None:
         raise PrefetchUnavailable(tuple(missing), "not prefetched and no fhirServer to fetch from")
     for key in missing:

@@ -108,6 +108,8 @@ class SecurityPolicy:
     """Limits of authentication (documented in docs/security.md; set from ``Settings``)."""
 
     session_minutes: int = 8 * 60  # absolute lifetime of a web session
+    session_idle_minutes: int = 30  # a session unused this long is ended
+    session_touch_seconds: int = 60  # last activity is written at most this often
     max_failures_per_user: int = 5  # failed logins of one user name ...
     max_failures_per_address: int = 20  # ... or from one client address ...
     failure_window_minutes: int = 15  # ... within this window lock it ...
@@ -138,6 +140,15 @@ def _digest(secret: str) -> str:
 
 def _no_audit(event: str, **fields: Any) -> None:
     return None
+
+
+class SessionEnded(Unauthenticated):
+    """A session that was live has ended by itself: ``reason`` is ``idle`` (unused longer than
+    the idle timeout) or ``expired`` (its absolute lifetime is over); the login page says so."""
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        self.reason = reason
+        super().__init__(message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,17 +364,39 @@ class Accounts:
 
     def session(self, cookie: str | None) -> WebSessionView:
         """The live session of a cookie value; ``Unauthenticated`` when absent, unknown,
-        expired, revoked or its user disabled."""
+        revoked or its user disabled, ``SessionEnded`` when past its absolute lifetime or idle
+        for the idle timeout (then also ended on the server). Records the activity, at most
+        once per ``session_touch_seconds``."""
         if not cookie or len(cookie) > 200:
             raise Unauthenticated("log in first")
         now = self._now()
+        idle = timedelta(minutes=self.policy.session_idle_minutes)
         with self._uow() as uow:
             record = uow.accounts.session(_digest(cookie))
-            if record is None or record.revoked_at is not None or record.expires_at <= now:
+            if record is None or record.revoked_at is not None:
                 raise Unauthenticated("the session has ended; log in again")
             user = uow.accounts.user_by_id(record.user_id)
             if user is None or user.disabled:
                 raise Unauthenticated("the session has ended; log in again")
+            if record.expires_at <= now:
+                raise SessionEnded(
+                    f"the session reached its {self.policy.session_minutes}-minute limit; "
+                    "log in again", reason="expired")
+            last_seen = record.last_seen_at or record.created_at
+            if now - last_seen >= idle:
+                # Ended on the server, not only refused: the cookie can never come back.
+                uow.accounts.revoke_session(record.id, now)
+                uow.commit()
+                self._audit("logout", actor=user.name, outcome="success",
+                            detail=f"session idle for {self.policy.session_idle_minutes} "
+                                   "minutes or more")
+                raise SessionEnded(
+                    f"the session was unused for {self.policy.session_idle_minutes} minutes "
+                    "and has ended; log in again", reason="idle")
+            touch = timedelta(seconds=self.policy.session_touch_seconds)
+            if now - last_seen >= touch:  # at most one write a minute per session
+                uow.accounts.touch_session(record.id, now, older_than=now - touch)
+                uow.commit()
             return WebSessionView(Actor(user.name, user.role, "session"), record.csrf,
                                   record.expires_at)
 
@@ -581,6 +614,7 @@ __all__ = [
     "Accounts",
     "Actor",
     "SecurityPolicy",
+    "SessionEnded",
     "TokenInfo",
     "UserInfo",
     "WebLogin",

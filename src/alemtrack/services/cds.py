@@ -8,7 +8,8 @@ is stored; only card feedback and the JWT ids (replay cache) are.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -43,6 +44,7 @@ from alemtrack.cds_hooks.cards import (
 )
 from alemtrack.cds_hooks.fetch import FhirFetchError
 from alemtrack.cds_hooks.orders import DraftOrder, draft_orders
+from alemtrack.cds_hooks.servers import fhir_server_allowed
 from alemtrack.errors import NotFound
 from alemtrack.interop.fhir import read_bundle
 from alemtrack.protocol import assess
@@ -54,6 +56,7 @@ from alemtrack.store.cds_ports import CdsFeedbackRecord
 from alemtrack.store.ports import UnitOfWorkFactory
 
 RuleUrl = Callable[[str], str]
+log = logging.getLogger("alemtrack.cds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +101,19 @@ class CdsHooks:
     def discovery(self) -> dict[str, Any]:
         return discovery()
 
-    def invoke(self, service_id: str, body: Any, *, rule_url: RuleUrl) -> HookAnswer:
-        """Answer one hook call (``PrefetchUnavailable`` -> 412, ``CdsRequestError`` -> 400)."""
+    def invoke(self, service_id: str, body: Any, *, rule_url: RuleUrl,
+               fhir_servers: Sequence[str] = ()) -> HookAnswer:
+        """Answer one hook call (``PrefetchUnavailable`` -> 412, ``CdsRequestError`` -> 400).
+
+        ``fhir_servers``: the FHIR bases the calling client may name as ``fhirServer`` (its
+        issuer's allow-list); data is fetched from no other server, so its token goes nowhere
+        else."""
         definition = service(service_id)
         if definition is None:
             raise NotFound(f"no CDS service {service_id!r}")
         request = parse_request(body, definition.hook)
         resolved = resolve_prefetch(definition.prefetch, request.context, request.prefetch,
-                                    lambda: self._fhir_client(request))
+                                    lambda: self._fhir_client(request, fhir_servers))
         as_of = self._clock()
         patient = resolved.values.get("patient")
         if patient is None:  # the client says there is no such patient: nothing to say
@@ -126,14 +134,22 @@ class CdsHooks:
             cards.append(_rejected_card(reading.rejected))
         return HookAnswer(cards_response(cards), resolved.fetched, as_of)
 
-    def _fhir_client(self, request: HookRequest) -> FhirClient | None:
+    def _fhir_client(self, request: HookRequest, fhir_servers: Sequence[str]
+                     ) -> FhirClient | None:
         if request.fhir_server is None:
             return None
         token = request.fhir_authorization.access_token if request.fhir_authorization else None
         try:
-            return FhirClient(request.fhir_server, token, self._transport, timeout=self._timeout)
+            client = FhirClient(request.fhir_server, token, self._transport,
+                                timeout=self._timeout, allowed=fhir_servers)
         except FhirFetchError as exc:  # not an http(s) URL
             raise CdsRequestError(str(exc)) from exc
+        if not fhir_server_allowed(request.fhir_server, fhir_servers):
+            log.warning("CDS call names fhirServer %s, not an allowed FHIR server of the "
+                        "client: nothing fetched", request.fhir_server[:300])
+            raise FhirFetchError(f"fhirServer {request.fhir_server[:300]} is not an allowed "
+                                 "FHIR server of this CDS client; nothing was fetched")
+        return client
 
     def _order_cards(self, facts: PatientFacts, as_of: date, orders: Iterable[DraftOrder],
                      rule_url: RuleUrl) -> list[Card]:

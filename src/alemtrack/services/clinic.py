@@ -70,6 +70,7 @@ from .model import (
     TimelineEvent,
     Worklist,
 )
+from .retry import retry_concurrent
 
 Clock = Callable[[], date]
 
@@ -125,6 +126,18 @@ class Clinic:
         once; amended/corrected supersede), keep an import ledger entry, re-evaluate."""
         reading = read_bundle(bundle)  # unusable bundle: FhirInputError, nothing stored
         entries = _bundle_entries(bundle)
+        now = self._now()
+        # Two imports of the same new patient or resource at once: the database lets one
+        # commit and the other's unit of work is rolled back (ConcurrentWrite); run it again,
+        # it then finds what the first stored (unchanged) and the ledger counts it once.
+        return retry_concurrent(
+            lambda: self._import_once(reading, entries, source=source, actor=actor, now=now))
+
+    def _import_once(
+        self, reading: BundleReading, entries: list[_Entry], *, source: str, actor: str,
+        now: datetime,
+    ) -> ImportReport:
+        """One attempt of ``import_bundle``: one unit of work."""
         rejected_refs = {e.resource for e in reading.rejected}
         # Ledger: every received entry ends in exactly one of stored, unchanged (identical,
         # older than stored, or an older version beside its latest in this bundle) or refused.
@@ -134,7 +147,6 @@ class Clinic:
         patient_entry = next(e for e in entries if e.rtype == "Patient")
         fhir_id = patient_entry.rid
         name = _patient_name(patient_entry.body, fhir_id)
-        now = self._now()
         with self._work() as uow:
             batch_id = uow.imports.start(source=source, actor=actor, at=now)
             patient = uow.patients.by_fhir_id(fhir_id)
@@ -142,6 +154,8 @@ class Clinic:
             if patient is None:
                 patient = uow.patients.add(fhir_id, name, sex, birth)
             else:
+                # Also locks the patient's row (PostgreSQL) until commit: imports of one known
+                # patient run one after the other and each evaluates what the previous stored.
                 uow.patients.update(patient.id, name, sex, birth)
             keep = [e for e in latest if e.ref not in rejected_refs or e.rtype == "Patient"]
             had_resources = uow.resources.count(patient.id, current_only=True) > 0
@@ -232,6 +246,9 @@ class Clinic:
                 batch_id=batch_id,
                 received_at=now,
             ))
+        # Retire the stored versions first: the database keeps one current version per
+        # resource at every statement (migration 0007); the links follow the new ids.
+        uow.resources.retire(list(replaced))
         ids = uow.resources.add_many(new) if new else []
         for old_id, index in replaced.items():
             uow.resources.supersede(old_id, ids[index])

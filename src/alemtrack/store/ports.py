@@ -245,6 +245,13 @@ class ResourceRepository(Protocol):
         """Store new resources (current); their ids, in order."""
         ...
 
+    def retire(self, old_ids: Sequence[int]) -> None:
+        """Stop ``old_ids`` being current, BEFORE their new versions are added: the database
+        keeps one current version per (patient, type, id) at every statement (migration 0007).
+        Raises ``errors.ConcurrentWrite`` when one of them is no longer current (another unit
+        of work superseded it first)."""
+        ...
+
     def supersede(self, old_id: int, new_id: int) -> None:
         """Mark ``old_id`` as replaced by ``new_id`` (it stops being current)."""
         ...

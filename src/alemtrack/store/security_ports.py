@@ -30,6 +30,7 @@ class SessionRecord:
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
+    last_seen_at: datetime | None = None  # last recorded activity (idle timeout)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,11 @@ class AccountRepository(Protocol):
                     expires_at: datetime) -> None: ...
 
     def session(self, session_id: str) -> SessionRecord | None: ...
+
+    def touch_session(self, session_id: str, at: datetime, *, older_than: datetime) -> None:
+        """Record activity: ``last_seen_at = at`` when the last recorded activity is at or
+        before ``older_than`` (so that busy sessions do not write at every request)."""
+        ...
 
     def revoke_session(self, session_id: str, at: datetime) -> None: ...
 

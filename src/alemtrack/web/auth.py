@@ -7,8 +7,9 @@ protection of every form, and ``web_authorize(action)``, the dependency of every
 * CSRF: a synchronizer token per session, put in every form as ``csrf_token`` and compared on
   every state-changing request; the login form, before any session exists, uses a
   double-submit cookie (``alemtrack_login_csrf``, SameSite=Strict).
-* A page without a valid session redirects to ``/login?next=...``; a role that may not perform
-  the page's action gets a 403 page (the matrix of ``services.accounts``).
+* A page without a valid session redirects to ``/login?next=...`` (with ``&ended=idle`` or
+  ``&ended=expired`` when the session ended by itself: the login page says so); a role that
+  may not perform the page's action gets a 403 page (the matrix of ``services.accounts``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from alemtrack.errors import Unauthenticated
-from alemtrack.services.accounts import Accounts, Actor, permitted
+from alemtrack.services.accounts import Accounts, Actor, SessionEnded, permitted
 
 if TYPE_CHECKING:
     from alemtrack.config import Settings
@@ -37,7 +38,12 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class LoginRequired(Exception):
-    """No valid session: the page redirects to the login page."""
+    """No valid session: the page redirects to the login page. ``reason`` (``idle`` or
+    ``expired``) when the session ended by itself: the login page then says why."""
+
+    def __init__(self, reason: str | None = None) -> None:
+        self.reason = reason
+        super().__init__(reason or "login required")
 
 
 class WebForbidden(Exception):
@@ -75,6 +81,8 @@ def web_authorize(action: str) -> Callable[..., Any]:
         cookie = request.cookies.get(SESSION_COOKIE)
         try:
             view = await run_in_threadpool(_accounts(request).session, cookie)
+        except SessionEnded as exc:
+            raise LoginRequired(exc.reason) from None
         except Unauthenticated:
             raise LoginRequired() from None
         request.state.actor = view.actor  # for the audit trail
@@ -109,13 +117,21 @@ def _safe_next(raw: str | None) -> str:
 def install(app: FastAPI, web: Web, settings: Settings) -> None:
     """The login and logout pages, and the handlers that turn refusals into pages."""
     router = APIRouter(include_in_schema=False)
+    # Why the login page is shown again (``/login?ended=...``): fixed texts, nothing echoed.
+    ended_notices = {
+        "idle": f"You were logged out after {settings.session_idle_minutes} minutes without "
+                "activity. Please log in again.",
+        "expired": f"Your session reached its {settings.session_minutes}-minute limit. "
+                   "Please log in again.",
+    }
 
     def login_page(request: Request, *, status: int = 200, error: str | None = None,
-                   name: str = "", next_url: str = "/",
+                   name: str = "", next_url: str = "/", notice: str | None = None,
                    headers: dict[str, str] | None = None) -> HTMLResponse:
         token = secrets.token_urlsafe(32)
         response = web.render(request, "login.html.j2", status=status, error=error,
-                              login_name=name, next_url=next_url, login_csrf=token, bare=True)
+                              login_name=name, next_url=next_url, login_csrf=token, bare=True,
+                              notice=notice)
         response.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, httponly=True,
                             samesite="strict", secure=_secure(request, settings),
                             path="/login")
@@ -124,12 +140,16 @@ def install(app: FastAPI, web: Web, settings: Settings) -> None:
         return response
 
     @router.get("/login", response_class=HTMLResponse)
-    async def login_form(request: Request, next: str = "/") -> Response:
+    async def login_form(request: Request, next: str = "/", ended: str = "") -> Response:
         try:
             await run_in_threadpool(_accounts(request).session,
                                     request.cookies.get(SESSION_COOKIE))
+        except SessionEnded as exc:
+            return login_page(request, next_url=_safe_next(next),
+                              notice=ended_notices.get(exc.reason))
         except Unauthenticated:
-            return login_page(request, next_url=_safe_next(next))
+            return login_page(request, next_url=_safe_next(next),
+                              notice=ended_notices.get(ended))
         return RedirectResponse(_safe_next(next), status_code=303)
 
     @router.post("/login")
@@ -179,8 +199,14 @@ def install(app: FastAPI, web: Web, settings: Settings) -> None:
 
     async def login_required(request: Request, exc: Exception) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse("/login?" + urlencode({"next": _safe_next(target)}),
-                                status_code=303)
+        query = {"next": _safe_next(target)}
+        reason = exc.reason if isinstance(exc, LoginRequired) else None
+        if reason in ended_notices:
+            query["ended"] = reason
+        response = RedirectResponse("/login?" + urlencode(query), status_code=303)
+        if reason is not None:  # the cookie is worthless now
+            response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
 
     async def forbidden(request: Request, exc: Exception) -> Response:
         action = exc.action if isinstance(exc, WebForbidden) else "?"

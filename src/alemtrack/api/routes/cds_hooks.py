@@ -71,7 +71,8 @@ def public_base(request: Request, settings: Settings) -> str:
 
 def _policy(settings: Settings) -> JwtPolicy:
     return JwtPolicy(
-        issuers={i.iss: TrustedIssuer(i.iss, i.jwks_url, i.jwks, frozenset(i.subjects))
+        issuers={i.iss: TrustedIssuer(i.iss, i.jwks_url, i.jwks, frozenset(i.subjects),
+                                      tuple(i.fhir_servers))
                  for i in settings.cds_issuers},
         algorithms=frozenset(settings.cds_algorithms),
     )
@@ -107,15 +108,21 @@ def cds_client(
         if settings.demo:
             actor = Actor("cds-demo", "system", "cds-demo")
             request.state.actor = actor
+            # No issuer known: the servers allowed to any configured issuer.
+            request.state.cds_fhir_servers = tuple(
+                url for i in settings.cds_issuers for url in i.fhir_servers)
             return actor
         log.warning("cds_require_jwt=false ignored: JWT checks stay on outside demo mode")
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized("CDS Hooks calls need Authorization: Bearer <JWT>")
+    policy = _policy(settings)
     try:
-        client = cds.authenticate(credentials.credentials, _policy(settings),
+        client = cds.authenticate(credentials.credentials, policy,
                                   _audiences(request, public_base(request, settings)))
     except CdsAuthError as exc:
         raise _unauthorized(str(exc)) from exc
+    # Where this client may have alemtrack fetch from (read by ``invoke``).
+    request.state.cds_fhir_servers = policy.issuers[client.iss].fhir_servers
     name = f"{client.iss} {client.sub}" if client.sub else client.iss
     actor = Actor(name[:200], "system", "cds-jwt")
     request.state.actor = actor
@@ -151,7 +158,8 @@ def invoke(
     order-select/order-sign (course-start gate R-G0, live-vaccine window R-C5)."""
     base = public_base(request, get_settings(request))
     try:
-        answer = cds.invoke(service_id, body, rule_url=lambda rule: f"{base}/api/v1/rules/{rule}")
+        answer = cds.invoke(service_id, body, rule_url=lambda rule: f"{base}/api/v1/rules/{rule}",
+                            fhir_servers=getattr(request.state, "cds_fhir_servers", ()))
     except PrefetchUnavailable as exc:
         raise HTTPException(412, str(exc)) from exc
     except CdsRequestError as exc:

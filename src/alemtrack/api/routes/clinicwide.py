@@ -43,7 +43,7 @@ _BUNDLE_EXAMPLE = {
 
 
 @imports.post("/imports", status_code=201, summary="Import a FHIR R4 Bundle",
-              response_model=ImportReportOut, responses=responses(413))
+              response_model=ImportReportOut, responses=responses(409, 413))
 def import_bundle(
     bundle: Annotated[dict[str, Any], Body(
         description="A FHIR R4 Bundle of one patient (profile: docs/fhir-input.md).",
@@ -57,7 +57,8 @@ def import_bundle(
 ) -> ImportReportOut:
     """Idempotent: a resource already stored is counted unchanged; an amended or corrected one
     supersedes the earlier version. Unusable resources are listed in `rejected`; the patient
-    is re-evaluated."""
+    is re-evaluated. Concurrent imports of the same records are retried; 409 only if one kept
+    losing (sending it again is safe)."""
     return ImportReportOut.model_validate(clinic.import_bundle(bundle, source=source,
                                                                actor=actor.name))
 

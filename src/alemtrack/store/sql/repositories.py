@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy import CursorResult, and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
+
+from alemtrack.errors import ConcurrentWrite
 
 from ..ports import (
     AdherenceItemRecord,
@@ -136,6 +138,22 @@ class SqlResources:
         self.s.add_all(rows)
         self.s.flush()
         return [row.id for row in rows]
+
+    def retire(self, old_ids: Sequence[int]) -> None:
+        wanted = set(old_ids)
+        if not wanted:
+            return
+        # "AND current": on PostgreSQL a row another transaction retired meanwhile waits for
+        # its commit, is re-checked and no longer matches; the rowcount tells.
+        result = cast(CursorResult[Any], self.s.execute(
+            update(Resource)
+            .where(Resource.id.in_(wanted), Resource.current.is_(True))
+            .values(current=False)
+        ))
+        if result.rowcount != len(wanted):
+            raise ConcurrentWrite(
+                "another unit of work superseded a stored version of the same resource first; "
+                "try again")
 
     def supersede(self, old_id: int, new_id: int) -> None:
         self.s.execute(

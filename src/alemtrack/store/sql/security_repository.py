@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -89,7 +89,7 @@ class SqlAccounts:
     def add_session(self, session_id: str, user_id: int, csrf: str, at: datetime,
                     expires_at: datetime) -> None:
         self._s.add(WebSession(id=session_id, user_id=user_id, csrf=csrf, created_at=at,
-                               expires_at=expires_at, revoked_at=None))
+                               expires_at=expires_at, revoked_at=None, last_seen_at=at))
         self._s.flush()
 
     def session(self, session_id: str) -> SessionRecord | None:
@@ -97,7 +97,14 @@ class SqlAccounts:
         if row is None:
             return None
         return SessionRecord(row.id, row.user_id, row.csrf, row.created_at, row.expires_at,
-                             row.revoked_at)
+                             row.revoked_at, row.last_seen_at)
+
+    def touch_session(self, session_id: str, at: datetime, *, older_than: datetime) -> None:
+        # The condition is in the UPDATE: concurrent requests of one session write once.
+        self._s.execute(update(WebSession).where(
+            WebSession.id == session_id, WebSession.revoked_at.is_(None),
+            or_(WebSession.last_seen_at.is_(None), WebSession.last_seen_at <= older_than))
+            .values(last_seen_at=at))
 
     def revoke_session(self, session_id: str, at: datetime) -> None:
         self._s.execute(update(WebSession).where(WebSession.id == session_id,

@@ -52,6 +52,9 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Last request seen (idle timeout); written at most once a minute, not at every request.
+    # Null only for sessions opened before revision 0006 (then created_at counts).
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OAuthClient(Base):

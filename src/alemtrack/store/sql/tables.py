@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -92,6 +93,10 @@ class Resource(Base):
         Index("ix_resources_ref", "patient_id", "rtype", "rid", "current"),
         Index("ix_resources_identifier", "patient_id", "identifier_key"),
         Index("ix_resources_type_effective", "rtype", "effective"),
+        # One current version per resource, whatever races (migration 0007): a second
+        # concurrent import of the same new resource fails here and is retried.
+        Index("uq_resources_current", "patient_id", "rtype", "rid", unique=True,
+              postgresql_where=text("current"), sqlite_where=text("current")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

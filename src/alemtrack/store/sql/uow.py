@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..cds_ports import CdsRepository
@@ -20,6 +21,7 @@ from ..ports import (
 )
 from ..security_ports import AccountRepository
 from .cds_repository import SqlCds
+from .conflicts import concurrent_write
 from .repositories import (
     SqlAlerts,
     SqlEvaluations,
@@ -74,10 +76,21 @@ class SqlUnitOfWork:
         finally:
             session.close()
             self._session = None
+        # A lost race on a uniqueness constraint, raised at a flush inside the block: the
+        # services see the store's ConcurrentWrite (and may retry), never SQLAlchemy's error.
+        lost = concurrent_write(exc) if exc is not None else None
+        if lost is not None:
+            raise lost from exc
 
     def commit(self) -> None:
         assert self._session is not None, "unit of work used outside its with-block"
-        self._session.commit()
+        try:
+            self._session.commit()
+        except DBAPIError as exc:
+            lost = concurrent_write(exc)
+            if lost is None:
+                raise
+            raise lost from exc
 
     def rollback(self) -> None:
         assert self._session is not None, "unit of work used outside its with-block"
