@@ -55,6 +55,7 @@ class CoreParams:
     daily_dose_mg: Param[float] = p(12.0, "R-E1", "EU 4.2 ✔; US ✔; S0 ✔", "mg")
     monitoring_months: Param[int] = p(48, "R-M1", "EU ✔ 48 months after the last infusion; US ✔", "mo")
     concurrent_days: Param[int] = p(7, "§1 Results", "✱ concurrent = within 7 days of the triggering result", "d")
+    checklist_max_age_days: Param[int] = p(31, "§7c Fig 4", "✱ a Fig 4 answer (or coded symptom) counts while ≤31 days old (monthly checklist); R-H11, R-N1, R-N5, R-T7, R-I1, R-X1", "d")
     # Default reference limits when the lab gives none (§1 Results ✱).
     tsh_low: Param[float] = p(0.4, "§1 Results", "✱ default TSH LLN", "m[IU]/L")
     tsh_high: Param[float] = p(4.0, "§1 Results", "✱ default TSH ULN", "m[IU]/L")
@@ -508,13 +509,6 @@ class HaematologyRenalParams:
         "✱ TTP suspicion when p <150 with haemolysis; US ✔ TTP",
         "10*3/uL",
     )
-    # ---- Figure 4 checklist (§7c) ----
-    checklist_max_age_days: Param[int] = p(
-        31,
-        "R-H11",
-        "✱ §7c a Fig 4 answer counts while ≤31 days old",
-        "d",
-    )
     # ---- Nephropathies ----
     creatinine_rise: Param[float] = p(
         0.30,
@@ -567,13 +561,6 @@ class HaematologyRenalParams:
 class OrganParams:
     """R-T1..R-T7, R-L1..R-L3, R-X1..R-X2, R-I1..R-I3."""
 
-    # Fig 4 checklist and coded symptoms (§7c)
-    checklist_max_age_days: Param[int] = p(
-        31,
-        "§7c Fig 4",
-        "✱ a Fig 4 checklist counts while ≤31 days old (monthly checklist)",
-        "d",
-    )
     coded_symptom_days: Param[int] = p(
         31,
         "R-X2",

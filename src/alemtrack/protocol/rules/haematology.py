@@ -7,12 +7,12 @@ p ≥100. R-H6 only annotates R-H2-H5 findings during the expected post-infusion
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
 from ..context import Context
-from ..dates import add_days, add_months, days_between
+from ..dates import add_days, add_months
 from ..facts import (
     Analyte,
     ChecklistGroup,
@@ -23,6 +23,7 @@ from ..facts import (
     SymptomCode,
 )
 from ..results import Output, Rule, Severity, evidence
+from .checklist import pending_answer
 
 R_H1 = Rule("R-H1", "Platelets ≥150: normal (closes R-H3-H5 alerts)", "no output", "BE-ITP ◐")
 R_H2 = Rule("R-H2", "Platelet fall ≥50 % with p ≥100: recheck for pseudothrombocytopenia",
@@ -56,43 +57,6 @@ def n(value: float | None) -> str:
 
 
 # ---- Figure 4 checklist (§7c) ---------------------------------------------------------------
-
-
-def pending_answer(
-    ctx: Context, items: Iterable[ChecklistItem], ordered: Iterable[Analyte]
-) -> tuple[SymptomChecklist, tuple[ChecklistItem, ...]] | None:
-    """§7c: the latest checklist, if ≤31 days old ✱, answered "yes" to one of ``items`` and no
-    test of ``ordered`` has a result dated after the answer (✱ same-day results do not count:
-    they may predate the answer). Returns the checklist and its "yes" items."""
-    checklists = sorted(ctx.facts.checklists, key=lambda c: (c.date, c.ref))
-    if not checklists:
-        return None
-    latest = checklists[-1]
-    max_age = ctx.params.haem_renal.checklist_max_age_days.value
-    if days_between(latest.date, ctx.as_of) > max_age:
-        return None
-    wanted = set(items)
-    yes = tuple(a.item for a in latest.answers if a.yes and a.item in wanted)
-    if not yes:
-        return None
-    if ctx.latest(*ordered, after=latest.date) is not None:
-        return None
-    return latest, yes
-
-
-def pending_symptoms(
-    ctx: Context, codes: Iterable[SymptomCode], ordered: Iterable[Analyte]
-) -> tuple[Symptom, ...]:
-    """Coded symptoms handled like a Fig 4 answer ✱: ≤31 days old and no ordered test since."""
-    wanted = set(codes)
-    max_age = ctx.params.haem_renal.checklist_max_age_days.value
-    tests = tuple(ordered)
-    return tuple(
-        s for s in sorted(ctx.facts.symptoms, key=lambda s: (s.date, s.ref))
-        if s.code in wanted
-        and 0 <= days_between(s.date, ctx.as_of) <= max_age
-        and ctx.latest(*tests, after=s.date) is None
-    )
 
 
 _HAEM_ITEMS = tuple(i for i in ChecklistItem if i.group is ChecklistGroup.HAEMATOLOGY)

@@ -26,7 +26,8 @@ from ..facts import (
     VitalSign,
 )
 from ..results import Output, Rule, Severity, evidence
-from .infection import fmt, latest_checklist_yes
+from .checklist import latest_checklist_yes
+from .infection import fmt
 
 R_X1 = Rule("R-X1", "Fever plus two HLH criteria: possible HLH — evaluate immediately",
             "critical", "US ✔; HLH04 ◐; ✱ fever ≥38.0 °C configurable, Fig 4 fever")

@@ -1,9 +1,7 @@
 """Infections: R-I1 fever/infection, R-I2 suspected PML, R-I3 cervical HPV screening
 (clinical-rules.md §7b Infections, §7c Fig 4 Infections group).
 
-Also home of ``latest_checklist_yes``, the Fig 4 rule shared by R-T7, R-I1 and R-X1: a group
-fires on the latest checklist (≤31 days old ✱) while it has a "yes" and none of the tests the
-group's rule orders has a result dated after the answer.
+The Fig 4 rule itself lives in ``checklist``.
 """
 
 from __future__ import annotations
@@ -14,17 +12,16 @@ from datetime import date
 from ..context import Context
 from ..dates import add_days, add_months
 from ..facts import (
-    Analyte,
     ChecklistGroup,
     ChecklistItem,
     ConditionKind,
     ProcedureKind,
-    SymptomChecklist,
     SymptomCode,
     VitalKind,
     VitalSign,
 )
 from ..results import Evidence, Output, Rule, Severity, evidence
+from .checklist import latest_checklist_yes
 
 R_I1 = Rule("R-I1", "Fever or infection: rule out opportunistic infection (Listeria 3 d-8 mo)",
             "urgent to warn", "S3 Rec 11 ✔; S3 Fig 4 ✔; US ✔ Listeria window; ✱ 38.0 °C ≤7 days")
@@ -33,36 +30,6 @@ R_I3 = Rule("R-I3", "Women: annual cervical HPV screening", "due",
             "S3 Rec 22 ✔; US ✔; until monitoring_end (D15)")
 
 RULES: tuple[Rule, ...] = (R_I1, R_I2, R_I3)
-
-
-# ---- Fig 4 checklist (shared with thyroid and hlh) -------------------------------------------
-
-
-def latest_checklist(ctx: Context) -> SymptomChecklist | None:
-    """The most recent Fig 4 checklist, if it is still current (≤ checklist_max_age_days ✱)."""
-    if not ctx.facts.checklists:
-        return None
-    latest = max(ctx.facts.checklists, key=lambda c: (c.date, c.ref))
-    if (ctx.as_of - latest.date).days > ctx.params.organ.checklist_max_age_days.value:
-        return None
-    return latest
-
-
-def latest_checklist_yes(
-    ctx: Context, group: ChecklistGroup, closed_by: tuple[Analyte, ...] = ()
-) -> tuple[SymptomChecklist, tuple[ChecklistItem, ...]] | None:
-    """The latest current checklist and its "yes" items of ``group``, unless a result of one of
-    ``closed_by`` (the tests the group's rule orders) is dated after the answer."""
-    checklist = latest_checklist(ctx)
-    if checklist is None:
-        return None
-    items = checklist.yes(group)
-    if not items:
-        return None
-    # "dated after the answer": a result of the same day does not close it (§7c, literal ✱).
-    if closed_by and ctx.latest(*closed_by, after=checklist.date) is not None:
-        return None
-    return checklist, items
 
 
 def fmt(value: float) -> str:

@@ -24,7 +24,8 @@ from ..facts import (
     SymptomCode,
 )
 from ..results import Evidence, Output, Rule, Severity, evidence
-from .haematology import n, pending_answer, pending_symptoms
+from .checklist import pending_answer, pending_symptoms
+from .haematology import n
 
 R_N1 = Rule("R-N1", "Creatinine rise with haematuria/proteinuria, or haemoptysis: "
             "suspected anti-GBM disease", "urgent", "EU ◐; US ✔; ✱ 30 % rise")

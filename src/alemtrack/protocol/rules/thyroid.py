@@ -21,7 +21,8 @@ from ..facts import (
     StatementCode,
 )
 from ..results import GateOutcome, Output, Rule, Severity, evidence
-from .infection import fmt, latest_checklist_yes
+from .checklist import latest_checklist_yes
+from .infection import fmt
 
 R_T1 = Rule("R-T1", "Normal TSH: no finding (closes R-T2-T4 alerts)", "no output",
             "EU ◐; US ✔; S3 ✔")
